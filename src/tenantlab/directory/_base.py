@@ -1,0 +1,72 @@
+"""What every part of the directory service shares: the database, the clock, tenant lookup."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tenantlab.clock import SYSTEM_CLOCK, Clock
+from tenantlab.directory.errors import ApplicationNotFound, TenantNotFound
+from tenantlab.ids import is_guid, normalize_guid
+from tenantlab.storage.database import Database, current_revision
+from tenantlab.storage.schema import Application, Tenant, TenantDomain
+
+
+class DirectoryBase:
+    def __init__(self, database: Database, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.db = database
+        self.clock = clock
+
+    def revision(self) -> int:
+        """The directory's change counter (bumped by every write, in any process)."""
+        with self.db.session() as session:
+            return current_revision(session)
+
+    # -- lookups usable inside a caller's session -------------------------------------------
+
+    @staticmethod
+    def _find_tenant(session: Session, alias: str) -> Tenant | None:
+        """A tenant by GUID or by any of its domain names, case-insensitively."""
+        if is_guid(alias):
+            return session.get(Tenant, normalize_guid(alias))
+        domain = session.get(TenantDomain, alias.strip().lower())
+        return session.get(Tenant, domain.tenant_id) if domain else None
+
+    def _tenant(self, session: Session, alias: str) -> Tenant:
+        tenant = self._find_tenant(session, alias)
+        if tenant is None:
+            raise TenantNotFound(alias)
+        return tenant
+
+    @staticmethod
+    def _application(session: Session, tenant_id: str, key: str) -> Application:
+        """An application of the tenant by object id, appId or (exact) display name."""
+        app = None
+        if is_guid(key):
+            key = normalize_guid(key)
+            app = session.get(Application, key)
+            if app is None or app.tenant_id != tenant_id:
+                app = session.scalar(
+                    select(Application).where(
+                        Application.app_id == key, Application.tenant_id == tenant_id
+                    )
+                )
+        else:
+            matches = list(
+                session.scalars(
+                    select(Application).where(
+                        Application.tenant_id == tenant_id,
+                        func.lower(Application.display_name) == key.lower(),
+                    )
+                )
+            )
+            if len(matches) > 1:
+                raise ApplicationNotFound(
+                    f"more than one application is named '{key}'; use its appId instead"
+                )
+            app = matches[0] if matches else None
+        if app is None or app.tenant_id != tenant_id:
+            raise ApplicationNotFound(
+                f"no application '{key}' in this tenant (list them with `tenantlab app list`)"
+            )
+        return app

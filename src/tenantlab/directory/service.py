@@ -1,0 +1,13 @@
+"""The directory service: one object that every front end (STS, Graph, CLI, portal) goes through."""
+
+from __future__ import annotations
+
+from tenantlab.directory.applications import ApplicationsMixin
+from tenantlab.directory.credentials import CredentialsMixin
+from tenantlab.directory.principals import PrincipalsMixin
+from tenantlab.directory.tenants import TenantsMixin
+from tenantlab.directory.users import UsersMixin
+
+
+class Directory(TenantsMixin, ApplicationsMixin, CredentialsMixin, PrincipalsMixin, UsersMixin):
+    """Entra's object model over the database: one set of rules for every caller."""

@@ -1,0 +1,141 @@
+"""Users of a tenant. A password (optional, for the delegated test path) gets argon2id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+
+from tenantlab.directory import validation
+from tenantlab.directory._base import DirectoryBase
+from tenantlab.directory.errors import Conflict, UserNotFound, ValidationFailed
+from tenantlab.ids import is_guid, new_guid, normalize_guid
+from tenantlab.storage.database import bump_revision
+from tenantlab.storage.schema import TenantDomain, User
+
+_hasher = PasswordHasher()
+
+USER_FIELDS = (
+    "display_name",
+    "given_name",
+    "surname",
+    "mail",
+    "mail_nickname",
+    "job_title",
+    "mobile_phone",
+    "office_location",
+    "preferred_language",
+    "business_phones",
+    "account_enabled",
+)
+
+
+class UsersMixin(DirectoryBase):
+    def create_user(
+        self,
+        *,
+        tenant: str,
+        user_principal_name: str,
+        display_name: str,
+        password: str | None = None,
+        user_id: str | None = None,
+        **fields: Any,
+    ) -> User:
+        """A member user; the UPN's domain must be one of the tenant's domains."""
+        unknown = set(fields) - set(USER_FIELDS)
+        if unknown:
+            raise ValidationFailed(f"unknown user property '{sorted(unknown)[0]}'")
+        upn = user_principal_name.strip()
+        alias, _, domain = upn.rpartition("@")
+        if not alias or not domain or any(c.isspace() for c in upn):
+            raise ValidationFailed(
+                f"userPrincipalName '{upn}' must look like alias@domain (for example "
+                "adele@contoso.onmicrosoft.com)"
+            )
+        name = validation.display_name(display_name)
+        password_hash = _hasher.hash(validation.password(password)) if password else None
+        with self.db.session() as session:
+            t = self._tenant(session, tenant)
+            owner = session.get(TenantDomain, domain.lower())
+            if owner is None or owner.tenant_id != t.id:
+                raise ValidationFailed(
+                    "The domain portion of the userPrincipalName property is invalid. You must "
+                    "use one of the verified domain names in your organization."
+                )
+            if session.scalar(
+                select(User).where(User.tenant_id == t.id, User.upn_key == upn.lower())
+            ):
+                raise Conflict(
+                    "Another object with the same value for property userPrincipalName already "
+                    "exists."
+                )
+            user = User(
+                id=normalize_guid(user_id) if user_id else new_guid(),
+                tenant_id=t.id,
+                user_principal_name=upn,
+                upn_key=upn.lower(),
+                display_name=name,
+                password_hash=password_hash,
+                created_at=self.clock.now(),
+                mail_nickname=fields.pop("mail_nickname", None) or alias,
+                **fields,
+            )
+            session.add(user)
+            bump_revision(session)
+        return user
+
+    def get_user(self, *, tenant: str, key: str) -> User:
+        """By object id or userPrincipalName (case-insensitive)."""
+        with self.db.session() as session:
+            t = self._tenant(session, tenant)
+            if is_guid(key):
+                user = session.get(User, normalize_guid(key))
+            else:
+                user = session.scalar(
+                    select(User).where(User.tenant_id == t.id, User.upn_key == key.lower())
+                )
+            if user is None or user.tenant_id != t.id:
+                raise UserNotFound(f"no user '{key}' in this tenant")
+            return user
+
+    def list_users(self, *, tenant: str) -> list[User]:
+        with self.db.session() as session:
+            t = self._tenant(session, tenant)
+            return list(
+                session.scalars(select(User).where(User.tenant_id == t.id).order_by(User.id))
+            )
+
+    def update_user(self, *, tenant: str, key: str, **fields: Any) -> User:
+        unknown = set(fields) - set(USER_FIELDS) - {"password"}
+        if unknown:
+            raise ValidationFailed(f"unknown user property '{sorted(unknown)[0]}'")
+        found = self.get_user(tenant=tenant, key=key)
+        with self.db.session() as session:
+            user = session.get(User, found.id)
+            assert user is not None
+            for name, value in fields.items():
+                if name == "password":
+                    user.password_hash = _hasher.hash(validation.password(value))
+                elif name == "display_name":
+                    user.display_name = validation.display_name(value)
+                else:
+                    setattr(user, name, value)
+            bump_revision(session)
+            return user
+
+    def delete_user(self, *, tenant: str, key: str) -> None:
+        found = self.get_user(tenant=tenant, key=key)
+        with self.db.session() as session:
+            session.execute(delete(User).where(User.id == found.id))
+            bump_revision(session)
+
+    def verify_user_password(self, user: User, password: str) -> bool:
+        """Constant-time check against the stored argon2id hash (False when none is set)."""
+        if not user.password_hash:
+            return False
+        try:
+            return _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False

@@ -1,0 +1,88 @@
+"""Microsoft's first-party applications every tenant holds: Microsoft Graph, with its real ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tenantlab.ids import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_RESOURCE
+
+# (value, id, description) of Graph application permissions (app roles), ids as Microsoft publishes.
+GRAPH_APP_ROLES: tuple[tuple[str, str, str], ...] = (
+    ("User.Read.All", "df021288-bdef-4463-88db-98f22de89214", "Read all users' full profiles"),
+    (
+        "User.ReadWrite.All",
+        "741f803b-c850-494e-b5df-cde7c675a1ca",
+        "Read and write all users' full profiles",
+    ),
+    ("Application.Read.All", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", "Read all applications"),
+    (
+        "Application.ReadWrite.All",
+        "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
+        "Read and write all applications",
+    ),
+    (
+        "Application.ReadWrite.OwnedBy",
+        "18a4783c-866b-4cc7-a460-3d5e5662c884",
+        "Manage apps that this app creates or owns",
+    ),
+    (
+        "AppRoleAssignment.ReadWrite.All",
+        "06b708a9-e830-4db3-a914-8e69da51d44f",
+        "Manage app permission grants and app role assignments",
+    ),
+    ("Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61", "Read directory data"),
+    (
+        "Directory.ReadWrite.All",
+        "19dbc75e-c2e2-444c-a770-ec69d8559fc7",
+        "Read and write directory data",
+    ),
+)
+
+# (value, id) of Graph delegated permissions (scopes).
+GRAPH_SCOPES: tuple[tuple[str, str], ...] = (
+    ("User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d"),
+    ("User.Read.All", "a154be20-db9c-4678-8ab7-66f6cc099a59"),
+    ("Directory.Read.All", "06da0dbc-49e2-44d2-8312-53f166ab848a"),
+)
+
+GRAPH_DISPLAY_NAME = "Microsoft Graph"
+
+
+def graph_app_roles() -> list[dict[str, Any]]:
+    return [
+        {
+            "allowedMemberTypes": ["Application"],
+            "description": f"Allows the app to {text[0].lower()}{text[1:]} "
+            "without a signed-in user.",
+            "displayName": text,
+            "id": role_id,
+            "isEnabled": True,
+            "origin": "Application",
+            "value": value,
+        }
+        for value, role_id, text in GRAPH_APP_ROLES
+    ]
+
+
+def graph_scopes() -> list[dict[str, Any]]:
+    return [
+        {
+            "adminConsentDescription": value,
+            "adminConsentDisplayName": value,
+            "id": scope_id,
+            "isEnabled": True,
+            "type": "User" if value == "User.Read" else "Admin",
+            "userConsentDescription": value,
+            "userConsentDisplayName": value,
+            "value": value,
+        }
+        for value, scope_id in GRAPH_SCOPES
+    ]
+
+
+GRAPH_SERVICE_PRINCIPAL_NAMES = [
+    MICROSOFT_GRAPH_RESOURCE,
+    MICROSOFT_GRAPH_RESOURCE + "/",
+    "https://graph.microsoft.us",
+    MICROSOFT_GRAPH_APP_ID,
+]

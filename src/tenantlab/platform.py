@@ -1,0 +1,36 @@
+"""The emulated cloud's parts, opened once and handed to every front end (STS, Graph, portal, CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tenantlab.clock import SYSTEM_CLOCK, Clock
+from tenantlab.config import PlatformSettings, ensure_private_dir
+from tenantlab.directory import Directory
+from tenantlab.keys import KeyStore
+from tenantlab.storage import Database, open_database
+
+
+@dataclass
+class Platform:
+    settings: PlatformSettings
+    database: Database
+    directory: Directory
+    keys: KeyStore
+    clock: Clock
+
+    @classmethod
+    def open(cls, settings: PlatformSettings, clock: Clock = SYSTEM_CLOCK) -> Platform:
+        """Open the data folder (created owner-only) and its database, migrated to the newest schema."""
+        ensure_private_dir(settings.home)
+        database = open_database(settings.resolved_database_url)
+        return cls(
+            settings=settings,
+            database=database,
+            directory=Directory(database, clock),
+            keys=KeyStore(database, settings.signing_keys_dir, clock),
+            clock=clock,
+        )
+
+    def close(self) -> None:
+        self.database.dispose()

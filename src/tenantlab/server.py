@@ -1,0 +1,68 @@
+"""Composition: the cloud origin (token service + Graph + portal) as one ASGI app, served by uvicorn.
+
+Requests are routed by path prefix: `/v1.0`, `/beta` -> Graph; `/portal` -> the admin center;
+everything else -> the token service (`/{tenant}/...`, `/common/...`). Sub-apps get no lifespan
+events: they initialise lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tenantlab.platform import Platform
+
+
+class CloudApp:
+    """Dispatch by path prefix to the STS, Graph and the portal."""
+
+    def __init__(self, sts: ASGIApp, graph: ASGIApp | None = None, portal: ASGIApp | None = None):
+        self.sts = sts
+        self.graph = graph
+        self.portal = portal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        path: str = scope.get("path", "")
+        if self.graph is not None and (
+            path.startswith("/v1.0/") or path.startswith("/beta/") or path in ("/v1.0", "/beta")
+        ):
+            await self.graph(scope, receive, send)
+        elif self.portal is not None and (path == "/portal" or path.startswith("/portal/")):
+            await self.portal(scope, receive, send)
+        else:
+            await self.sts(scope, receive, send)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def create_cloud_app(platform: Platform) -> Any:
+    """The ASGI app for the cloud origin (https://localhost:5443 by default)."""
+    from tenantlab.sts.app import create_app as create_sts
+
+    graph = None
+    portal = None
+    try:
+        from tenantlab.graph.app import create_app as create_graph
+    except ImportError:  # pragma: no cover - until Graph lands
+        create_graph = None
+    if create_graph is not None:
+        graph = create_graph(platform)
+    try:
+        from tenantlab.portal.app import create_app as create_portal
+    except ImportError:  # pragma: no cover - until the portal lands
+        create_portal = None
+    if create_portal is not None:
+        portal = create_portal(platform)
+    return CloudApp(create_sts(platform), graph, portal)

@@ -1,0 +1,129 @@
+"""Engines, sessions and migrations. SQLite file by default, PostgreSQL (psycopg 3) by URL.
+
+`open_database(url)` migrates the schema to the newest revision before it returns, so a data folder
+made by an older tenantlab is upgraded in place (Alembic, `storage/migrations`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tenantlab.storage.errors import StorageError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def normalize_url(url: str) -> str:
+    """Accept `postgresql://` and `postgres://` and use psycopg 3 for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL + synchronous=NORMAL survives a killed process (not a power cut) and lets readers run
+    # alongside one writer; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Database:
+    """An engine, a session factory and the migrations applied to it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._lock = threading.Lock()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on any exception."""
+        with self.sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def migrate(self, version_table: str = "alembic_version") -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection_engine"] = self.engine
+        config.attributes["version_table"] = version_table
+        with self._lock:
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Open (and by default migrate) the database; StorageError with the fix if it fails."""
+    try:
+        database = Database(create_db_engine(url))
+        with database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        if migrate:
+            database.migrate()
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StorageError(
+            f"cannot open the database {safe_url(url)}: {reason} "
+            "(check TENANTLAB_DATABASE_URL, and that the server is running)"
+        ) from None
+    except ModuleNotFoundError as exc:
+        raise StorageError(f"no database driver for {safe_url(url)}: {exc.name}") from None
+    return database
+
+
+def bump_revision(session: Session) -> None:
+    """Mark the directory as changed (caches in every process reload on their next look)."""
+    session.execute(text("UPDATE directory_state SET revision = revision + 1 WHERE id = 1"))
+
+
+def current_revision(session: Session) -> int:
+    value = session.execute(text("SELECT revision FROM directory_state WHERE id = 1")).scalar()
+    return int(value or 0)

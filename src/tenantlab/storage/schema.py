@@ -1,0 +1,240 @@
+"""The directory's tables (SQLAlchemy 2 declarative). Alembic migrations own their evolution.
+
+Conventions: GUIDs are 36-character strings; timestamps are epoch seconds (float, UTC); collections
+that Graph returns as one value (appRoles, optionalClaims, ...) are JSON in Graph's own shape.
+Client secrets are never stored, only `secret_digest` (HMAC-SHA256 keyed by the credential's keyId).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+GUID = String(36)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class DirectoryState(Base):
+    """One row: a counter bumped by every directory write, so caches know when to reload."""
+
+    __tablename__ = "directory_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(256))
+    tenant_type: Mapped[str] = mapped_column(String(16), default="workforce")  # or "external"
+    created_at: Mapped[float] = mapped_column(Float)
+    graph_throttling: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TenantDomain(Base):
+    __tablename__ = "tenant_domains"
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)  # lower-case
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    is_initial: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    id: Mapped[str] = mapped_column(GUID, primary_key=True)  # object id
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    app_id: Mapped[str] = mapped_column(GUID, unique=True)  # client id
+    display_name: Mapped[str] = mapped_column(String(256))
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    sign_in_audience: Mapped[str] = mapped_column(String(64), default="AzureADMyOrg")
+    identifier_uris: Mapped[list[Any]] = mapped_column(default=list)
+    requested_access_token_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    app_roles: Mapped[list[Any]] = mapped_column(default=list)
+    oauth2_permission_scopes: Mapped[list[Any]] = mapped_column(default=list)
+    optional_claims: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    required_resource_access: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class IdentifierUri(Base):
+    """Index of every application's identifierUris, unique per tenant (case-insensitive)."""
+
+    __tablename__ = "identifier_uris"
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    uri_key: Mapped[str] = mapped_column(String(512), primary_key=True)  # lower-case
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+
+
+class PasswordCredential(Base):
+    __tablename__ = "password_credentials"
+    key_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str | None] = mapped_column(String(256), default=None)
+    hint: Mapped[str] = mapped_column(String(8))
+    secret_digest: Mapped[str] = mapped_column(String(64))
+    start_at: Mapped[float] = mapped_column(Float)
+    end_at: Mapped[float] = mapped_column(Float)
+
+
+class KeyCredential(Base):
+    """A certificate's public part (never a private key)."""
+
+    __tablename__ = "key_credentials"
+    key_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str | None] = mapped_column(String(256), default=None)
+    type: Mapped[str] = mapped_column(String(32), default="AsymmetricX509Cert")
+    usage: Mapped[str] = mapped_column(String(16), default="Verify")
+    key: Mapped[bytes] = mapped_column(LargeBinary)  # DER certificate
+    thumbprint_sha1: Mapped[str] = mapped_column(String(40), index=True)  # hex upper
+    thumbprint_sha256: Mapped[str] = mapped_column(String(64), index=True)  # hex upper
+    start_at: Mapped[float] = mapped_column(Float)
+    end_at: Mapped[float] = mapped_column(Float)
+
+
+class FederatedIdentityCredential(Base):
+    __tablename__ = "federated_identity_credentials"
+    __table_args__ = (
+        UniqueConstraint("application_id", "name"),
+        UniqueConstraint("application_id", "issuer", "subject"),
+    )
+    id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    issuer: Mapped[str] = mapped_column(String(600))
+    subject: Mapped[str] = mapped_column(String(600))
+    audiences: Mapped[list[Any]] = mapped_column(default=list)
+    description: Mapped[str | None] = mapped_column(String(600), default=None)
+
+
+class ServicePrincipal(Base):
+    __tablename__ = "service_principals"
+    __table_args__ = (UniqueConstraint("tenant_id", "app_id"),)
+    id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    app_id: Mapped[str] = mapped_column(GUID, index=True)
+    # The application object in its home tenant; None for Microsoft's first-party apps (Graph).
+    application_id: Mapped[str | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), default=None, index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(256))
+    app_owner_organization_id: Mapped[str] = mapped_column(GUID)
+    app_role_assignment_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    account_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    service_principal_type: Mapped[str] = mapped_column(String(32), default="Application")
+    # Own copies only for first-party service principals; others read the application's.
+    app_roles: Mapped[list[Any]] = mapped_column(default=list)
+    oauth2_permission_scopes: Mapped[list[Any]] = mapped_column(default=list)
+    service_principal_names: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class AppRoleAssignment(Base):
+    """Admin consent to an application permission: client SP -> resource SP + appRoleId."""
+
+    __tablename__ = "app_role_assignments"
+    __table_args__ = (UniqueConstraint("principal_id", "resource_id", "app_role_id"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    principal_id: Mapped[str] = mapped_column(
+        ForeignKey("service_principals.id", ondelete="CASCADE"), index=True
+    )
+    principal_type: Mapped[str] = mapped_column(String(32), default="ServicePrincipal")
+    resource_id: Mapped[str] = mapped_column(
+        ForeignKey("service_principals.id", ondelete="CASCADE"), index=True
+    )
+    app_role_id: Mapped[str] = mapped_column(GUID)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class OAuth2PermissionGrant(Base):
+    """Delegated consent for the whole tenant (consentType AllPrincipals)."""
+
+    __tablename__ = "oauth2_permission_grants"
+    __table_args__ = (UniqueConstraint("client_id", "resource_id"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("service_principals.id", ondelete="CASCADE"), index=True
+    )
+    resource_id: Mapped[str] = mapped_column(
+        ForeignKey("service_principals.id", ondelete="CASCADE"), index=True
+    )
+    consent_type: Mapped[str] = mapped_column(String(32), default="AllPrincipals")
+    scope: Mapped[str] = mapped_column(Text, default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "upn_key"),
+        Index("ix_users_tenant_id_id", "tenant_id", "id"),
+    )
+    id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_principal_name: Mapped[str] = mapped_column(String(256))
+    upn_key: Mapped[str] = mapped_column(String(256))  # lower-case
+    display_name: Mapped[str] = mapped_column(String(256))
+    mail_nickname: Mapped[str | None] = mapped_column(String(64), default=None)
+    given_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    surname: Mapped[str | None] = mapped_column(String(64), default=None)
+    mail: Mapped[str | None] = mapped_column(String(256), default=None)
+    job_title: Mapped[str | None] = mapped_column(String(128), default=None)
+    mobile_phone: Mapped[str | None] = mapped_column(String(64), default=None)
+    office_location: Mapped[str | None] = mapped_column(String(128), default=None)
+    preferred_language: Mapped[str | None] = mapped_column(String(16), default=None)
+    business_phones: Mapped[list[Any]] = mapped_column(default=list)
+    account_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    user_type: Mapped[str] = mapped_column(String(16), default="Member")
+    password_hash: Mapped[str | None] = mapped_column(String(256), default=None)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class SigningKey(Base):
+    """A token-signing key's certificate; the private key is a 0600 file in the data folder."""
+
+    __tablename__ = "signing_keys"
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    cert_pem: Mapped[str] = mapped_column(Text)
+    key_file: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[float] = mapped_column(Float)
+    activated_at: Mapped[float] = mapped_column(Float)
+    # Set when a newer key takes over signing; the key stays published until remove_after.
+    retired_at: Mapped[float | None] = mapped_column(Float, default=None)
+    remove_after: Mapped[float | None] = mapped_column(Float, default=None)

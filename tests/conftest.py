@@ -1,0 +1,40 @@
+"""Shared fixtures: an isolated data folder and environment for every test, a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tenantlab.clock import FixedClock
+from tenantlab.config import PlatformSettings
+from tenantlab.platform import Platform
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the user's ~/.tenantlab or TENANTLAB_* settings by accident."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("TENANTLAB_") and name != "TENANTLAB_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TENANTLAB_HOME", str(tmp_path / "tenantlab-home"))
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> PlatformSettings:
+    return PlatformSettings(home=tmp_path / "home")
+
+
+@pytest.fixture
+def platform(settings: PlatformSettings, clock: FixedClock) -> Iterator[Platform]:
+    p = Platform.open(settings, clock)
+    yield p
+    p.close()
