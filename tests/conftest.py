@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pgcluster import postgres_server_url, postgres_url  # noqa: F401  (PostgreSQL fixtures)
 from tenantlab.clock import FixedClock
 from tenantlab.config import PlatformSettings
 from tenantlab.platform import Platform

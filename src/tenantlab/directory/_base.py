@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,9 @@ class DirectoryBase:
     def __init__(self, database: Database, clock: Clock = SYSTEM_CLOCK) -> None:
         self.db = database
         self.clock = clock
+        # Called with each new tenant after it is committed: what needs more than the database
+        # (the management app's credentials file in the data folder) hooks in here.
+        self.tenant_created: list[Callable[[Tenant], None]] = []
 
     def revision(self) -> int:
         """The directory's change counter (bumped by every write, in any process)."""

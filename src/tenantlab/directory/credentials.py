@@ -76,8 +76,13 @@ class CredentialsMixin(DirectoryBase):
         start: float | None = None,
         end: float | None = None,
         days: int | None = None,
+        secret_text: str | None = None,
     ) -> NewSecret:
-        """A new client secret; at most 24 months long, as the portal allows."""
+        """A new client secret; at most 24 months long, as the portal allows.
+
+        `secret_text` chooses the value instead of generating one: for reproducible test setups
+        only (a seed file's `value`). It is stored as a digest like any other.
+        """
         now = self.clock.now()
         start_at = start if start is not None else now
         if end is None:
@@ -91,7 +96,7 @@ class CredentialsMixin(DirectoryBase):
             raise ValidationFailed(
                 "a client secret can be valid for at most 24 months; choose an earlier end date"
             )
-        secret = generate_secret()
+        secret = generate_secret() if secret_text is None else validation.chosen_secret(secret_text)
         key_id = new_guid()
         with self.db.session() as session:
             t = self._tenant(session, tenant)

@@ -325,9 +325,10 @@ class PrincipalsMixin(DirectoryBase):
                     scope="",
                 )
                 session.add(grant)
-            merged = list(dict.fromkeys([*grant.scope.split(), *wanted]))
-            grant.scope = " ".join(merged)
-            bump_revision(session)
+            merged = " ".join(dict.fromkeys([*grant.scope.split(), *wanted]))
+            if merged != grant.scope:  # consenting again to the same scopes changes nothing
+                grant.scope = merged
+                bump_revision(session)
             return grant
 
     def consented_scopes(self, client_sp_id: str, resource_sp_id: str) -> list[str]:

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from tenantlab.directory.applications import ApplicationsMixin
 from tenantlab.directory.credentials import CredentialsMixin
+from tenantlab.directory.management import ManagementMixin
 from tenantlab.directory.principals import PrincipalsMixin
+from tenantlab.directory.queries import QueriesMixin
 from tenantlab.directory.tenants import TenantsMixin
 from tenantlab.directory.users import UsersMixin
 
 
-class Directory(TenantsMixin, ApplicationsMixin, CredentialsMixin, PrincipalsMixin, UsersMixin):
+class Directory(
+    ManagementMixin,
+    QueriesMixin,
+    TenantsMixin,
+    ApplicationsMixin,
+    CredentialsMixin,
+    PrincipalsMixin,
+    UsersMixin,
+):
     """Entra's object model over the database: one set of rules for every caller."""

@@ -77,6 +77,8 @@ class TenantsMixin(DirectoryBase):
                 )
             )
             bump_revision(session)
+        for hook in self.tenant_created:
+            hook(tenant)
         return tenant
 
     def get_tenant(self, alias: str) -> Tenant:

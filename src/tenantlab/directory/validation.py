@@ -213,6 +213,17 @@ def federated_credential(
     return name, issuer, subject, audiences
 
 
+def chosen_secret(value: Any) -> str:
+    """A caller-chosen client secret (tests only): Entra's secretText is 16-64 characters."""
+    if not isinstance(value, str) or not 16 <= len(value) <= 64:
+        raise ValidationFailed("a client secret value must be 16 to 64 characters long")
+    if not value.isascii() or not value.isprintable() or " " in value:
+        raise ValidationFailed(
+            "a client secret value may use only printable ASCII characters without spaces"
+        )
+    return value
+
+
 def password(value: str) -> str:
     """Entra's password rules: 8-256 characters, three of lower, upper, digit, symbol."""
     if not 8 <= len(value) <= 256:

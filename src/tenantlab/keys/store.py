@@ -60,6 +60,7 @@ class KeyStore:
     def _create(self, tenant_id: str, *, retire_current: bool) -> SigningKeyMaterial:
         now = self._clock.now()
         material = generate_signing_key()
+        ensure_private_dir(self._dir)  # mkdir(parents=True) would leave it world-readable
         folder = ensure_private_dir(self._dir / tenant_id)
         key_file = folder / f"{material.kid}.pem"
         write_private_file(key_file, material.private_pem())

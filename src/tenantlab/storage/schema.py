@@ -129,7 +129,14 @@ class FederatedIdentityCredential(Base):
     __tablename__ = "federated_identity_credentials"
     __table_args__ = (
         UniqueConstraint("application_id", "name"),
-        UniqueConstraint("application_id", "issuer", "subject"),
+        # Named: the convention would give it the same name as the one above, which PostgreSQL
+        # refuses (constraint names are relation names there).
+        UniqueConstraint(
+            "application_id",
+            "issuer",
+            "subject",
+            name="uq_federated_identity_credentials_issuer_subject",
+        ),
     )
     id: Mapped[str] = mapped_column(GUID, primary_key=True)
     application_id: Mapped[str] = mapped_column(
@@ -204,6 +211,9 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "upn_key"),
         Index("ix_users_tenant_id_id", "tenant_id", "id"),
+        # Keyset paging of Graph's `$orderby` (migration 0002): one page, one index range.
+        Index("ix_users_tenant_id_display_name_id", "tenant_id", "display_name", "id"),
+        Index("ix_users_tenant_id_upn_key_id", "tenant_id", "upn_key", "id"),
     )
     id: Mapped[str] = mapped_column(GUID, primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

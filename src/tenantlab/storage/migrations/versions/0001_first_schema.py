@@ -154,7 +154,7 @@ def upgrade() -> None:
             "application_id",
             "issuer",
             "subject",
-            name=op.f("uq_federated_identity_credentials_application_id"),
+            name=op.f("uq_federated_identity_credentials_issuer_subject"),
         ),
         sa.UniqueConstraint(
             "application_id", "name", name=op.f("uq_federated_identity_credentials_application_id")

@@ -1,0 +1,136 @@
+"""What every command shares: opening the platform, choosing the tenant, printing results.
+
+Output has two forms. `--json` prints Graph's JSON shape (from `directory.graph_shapes`) so scripts
+can parse it; without it, a short readable summary. Errors a user can fix are one `error:` line on
+stderr with no traceback (see `TenantlabGroup`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar
+
+import click
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from tenantlab.config import PlatformSettings
+from tenantlab.errors import ConfigError, TenantlabError
+from tenantlab.platform import Platform
+from tenantlab.storage.schema import Tenant
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CommandFailed(click.ClickException):
+    """A TenantlabError surfaced to the user: `error: <message>` on stderr, exit 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class SettingsFailed(CommandFailed):
+    """A bad setting, flag value or file: exit 2, as click's own usage errors."""
+
+    exit_code = 2
+
+
+class TenantlabGroup(click.Group):
+    """A click group that turns tenantlab's own errors into one line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise SettingsFailed(exc.message) from None
+        except TenantlabError as exc:
+            raise CommandFailed(exc.message) from None
+
+
+def load_settings(**overrides: Any) -> PlatformSettings:
+    """Settings from TENANTLAB_* plus command-line overrides; bad values become a ConfigError."""
+    try:
+        return PlatformSettings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(
+            f"invalid setting {where} (TENANTLAB_{where.upper()}): {first['msg']}"
+        ) from None
+
+
+def platform_from(ctx: click.Context, **overrides: Any) -> Platform:
+    """The platform for this command, opened once and closed when the command ends."""
+    root = ctx.find_root()
+    cached = root.meta.get("tenantlab.platform")
+    if isinstance(cached, Platform):
+        return cached
+    platform = Platform.open(load_settings(**overrides))
+    root.meta["tenantlab.platform"] = platform
+    root.call_on_close(platform.close)
+    return platform
+
+
+def resolve_tenant(platform: Platform, alias: str | None) -> Tenant:
+    """`--tenant` (GUID or domain); without it, the only tenant there is."""
+    if alias:
+        return platform.directory.get_tenant(alias)
+    tenants = platform.directory.list_tenants()
+    if len(tenants) == 1:
+        return tenants[0]
+    if not tenants:
+        raise ConfigError(
+            "there is no tenant yet: create one with `tenantlab tenant create` "
+            "or `tenantlab seed FILE`"
+        )
+    names = ", ".join(f"{platform.directory.tenant_domains(t.id)[0]} ({t.id})" for t in tenants)
+    raise ConfigError(f"there are {len(tenants)} tenants; choose one with --tenant: {names}")
+
+
+def json_option(func: F) -> F:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print Graph's JSON shape (for scripts)."
+    )(func)
+
+
+def tenant_option(func: F) -> F:
+    return click.option(
+        "--tenant",
+        "-t",
+        metavar="TENANT",
+        help="Tenant id or domain name (default: the only tenant).",
+    )(func)
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def console() -> Console:
+    """A console on stdout; in a pipe, wide enough that GUIDs are never folded."""
+    width = None if sys.stdout.isatty() else 240
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold", no_wrap=False)
+    for row in rows:
+        table.add_row(*row)
+    console().print(table)
+
+
+def print_fields(title: str, fields: Sequence[tuple[str, str]]) -> None:
+    out = console()
+    out.print(f"[bold]{title}[/bold]")
+    width = max((len(k) for k, _ in fields), default=0)
+    for key, value in fields:
+        out.print(f"  {key.ljust(width)}  {value}", markup=False)
+
+
+def fail(message: str) -> NoReturn:
+    raise CommandFailed(message)

@@ -1,0 +1,289 @@
+"""`tenantlab app cert ...` and `tenantlab app federated ...`: credentials without a shared secret.
+
+`cert add --new` makes the key pair on the user's machine and stores only the certificate, as the
+portal does when one uploads a .cer: the platform never holds an app's private key. The key file
+holds the private key *and* the certificate (the PEM layout azure-identity's CertificateCredential
+and MSAL's `public_certificate` read), readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from tenantlab.cli._common import (
+    json_option,
+    platform_from,
+    print_fields,
+    print_json,
+    print_table,
+    resolve_tenant,
+    tenant_option,
+)
+from tenantlab.clock import iso_z
+from tenantlab.config import write_private_file
+from tenantlab.directory.graph_shapes import federated_credential_json, key_credential_json
+from tenantlab.errors import ConfigError
+from tenantlab.ids import FEDERATION_AUDIENCE, b64url
+
+DEFAULT_CERT_DAYS = 365
+
+
+def self_signed_certificate(
+    common_name: str, days: int, now: dt.datetime | None = None
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """An RSA-2048 key and a self-signed certificate, like `New-SelfSignedCertificate` makes."""
+    now = now or dt.datetime.now(dt.UTC)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64] or "tenantlab")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def key_file_pem(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bytes:
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return private + cert.public_bytes(serialization.Encoding.PEM)
+
+
+@click.group()
+def cert() -> None:
+    """Certificate credentials (keyCredentials) of an app: private_key_jwt client assertions."""
+
+
+@cert.command("add")
+@click.argument("application")
+@click.option(
+    "--cert",
+    "cert_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Upload this certificate (.pem, .cer or .crt; the public part only).",
+)
+@click.option("--new", "make_new", is_flag=True, help="Make a key pair and a self-signed cert.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --new: where to write the private key + certificate (default ./<appId>.pem).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=3650),
+    default=DEFAULT_CERT_DAYS,
+    show_default=True,
+    help="With --new: how long the certificate is valid.",
+)
+@click.option("--name", "display_name", help="Display name of the credential.")
+@tenant_option
+@json_option
+@click.pass_context
+def add(
+    ctx: click.Context,
+    application: str,
+    cert_file: Path | None,
+    make_new: bool,
+    out: Path | None,
+    days: int,
+    display_name: str | None,
+    tenant: str | None,
+    as_json: bool,
+) -> None:
+    """Register a certificate on an app; print its thumbprints (x5t is what clients send)."""
+    if (cert_file is None) == (not make_new):
+        raise click.UsageError("give exactly one of --cert FILE or --new")
+    if out is not None and not make_new:
+        raise click.UsageError("--out goes with --new")
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    found = platform.directory.get_application(tenant=t.id, app=application)
+    key_path: Path | None = None
+    if cert_file is not None:
+        data = cert_file.read_bytes()
+    else:
+        key_path = out or Path(f"{found.app_id}.pem")
+        if key_path.exists():
+            raise ConfigError(f"{key_path} exists already; choose another --out or remove it")
+        key, certificate = self_signed_certificate(found.display_name, days)
+        write_private_file(key_path, key_file_pem(key, certificate))
+        data = certificate.public_bytes(serialization.Encoding.PEM)
+    try:
+        credential = platform.directory.add_certificate(
+            tenant=t.id, app=found.id, certificate_pem_or_der=data, display_name=display_name
+        )
+    except BaseException:
+        if key_path is not None:
+            key_path.unlink(missing_ok=True)
+        raise
+    x5t = b64url(bytes.fromhex(credential.thumbprint_sha1))
+    x5t_s256 = b64url(bytes.fromhex(credential.thumbprint_sha256))
+    if as_json:
+        document = key_credential_json(credential)
+        document["x5t"], document["x5t#S256"] = x5t, x5t_s256
+        if key_path is not None:
+            document["privateKeyFile"] = str(key_path.resolve())
+        print_json(document)
+        return
+    fields = [
+        ("keyId", credential.key_id),
+        ("thumbprint (SHA-1)", credential.thumbprint_sha1),
+        ("thumbprint (SHA-256)", credential.thumbprint_sha256),
+        ("x5t", x5t),
+        ("x5t#S256", x5t_s256),
+        ("valid", f"{iso_z(credential.start_at)} .. {iso_z(credential.end_at)}"),
+    ]
+    if key_path is not None:
+        fields.append(("private key + cert", f"{key_path.resolve()} (mode 0600)"))
+    print_fields(f"Certificate added to {found.display_name} ({found.app_id})", fields)
+
+
+@cert.command("list")
+@click.argument("application")
+@tenant_option
+@json_option
+@click.pass_context
+def list_(ctx: click.Context, application: str, tenant: str | None, as_json: bool) -> None:
+    """The certificates registered on an app."""
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    found = platform.directory.get_application(tenant=t.id, app=application)
+    rows = platform.directory.key_credentials(found.id)
+    if as_json:
+        print_json({"value": [key_credential_json(r) for r in rows]})
+        return
+    print_table(
+        f"Certificates of {found.display_name}",
+        ["keyId", "thumbprint (SHA-1)", "name", "expires"],
+        [[r.key_id, r.thumbprint_sha1, r.display_name or "", iso_z(r.end_at)] for r in rows],
+    )
+
+
+@cert.command("remove")
+@click.argument("application")
+@click.argument("key_id")
+@tenant_option
+@click.pass_context
+def remove(ctx: click.Context, application: str, key_id: str, tenant: str | None) -> None:
+    """Remove a certificate by keyId; assertions it signs are refused from now on."""
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    platform.directory.remove_certificate(tenant=t.id, app=application, key_id=key_id)
+    click.echo(f"Removed certificate {key_id}.")
+
+
+@click.group()
+def federated() -> None:
+    """Federated identity credentials: trust tokens of an external issuer (workload identity)."""
+
+
+@federated.command("add")
+@click.argument("application")
+@click.option("--issuer", required=True, help="The external issuer URL (https), exactly.")
+@click.option("--subject", required=True, help="The token's `sub`, exactly (case-sensitive).")
+@click.option(
+    "--audience",
+    "audiences",
+    multiple=True,
+    help=f"Accepted `aud` (repeatable; default {FEDERATION_AUDIENCE}).",
+)
+@click.option("--name", help="Credential name (default: derived from the subject).")
+@click.option("--description", help="A description.")
+@tenant_option
+@json_option
+@click.pass_context
+def federated_add(
+    ctx: click.Context,
+    application: str,
+    issuer: str,
+    subject: str,
+    audiences: tuple[str, ...],
+    name: str | None,
+    description: str | None,
+    tenant: str | None,
+    as_json: bool,
+) -> None:
+    """Trust tokens from ISSUER about SUBJECT as this app's credential."""
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    credential = platform.directory.add_federated_credential(
+        tenant=t.id,
+        app=application,
+        name=name or _default_name(subject),
+        issuer=issuer,
+        subject=subject,
+        audiences=list(audiences) or None,
+        description=description,
+    )
+    if as_json:
+        print_json(federated_credential_json(credential))
+        return
+    print_fields(
+        f"Federated credential '{credential.name}' added",
+        [
+            ("id", credential.id),
+            ("issuer", credential.issuer),
+            ("subject", credential.subject),
+            ("audiences", ", ".join(credential.audiences)),
+        ],
+    )
+
+
+def _default_name(subject: str) -> str:
+    """Entra names allow letters, digits, '-' and '_' (3-120 characters)."""
+    cleaned = "".join(c if c.isalnum() or c in "-_" else "-" for c in subject).strip("-")
+    return (cleaned or "federated")[:120].ljust(3, "-")
+
+
+@federated.command("list")
+@click.argument("application")
+@tenant_option
+@json_option
+@click.pass_context
+def federated_list(ctx: click.Context, application: str, tenant: str | None, as_json: bool) -> None:
+    """The federated identity credentials of an app."""
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    found = platform.directory.get_application(tenant=t.id, app=application)
+    rows = platform.directory.federated_credentials(found.id)
+    if as_json:
+        print_json({"value": [federated_credential_json(r) for r in rows]})
+        return
+    print_table(
+        f"Federated credentials of {found.display_name}",
+        ["name", "issuer", "subject", "audiences"],
+        [[r.name, r.issuer, r.subject, ", ".join(r.audiences)] for r in rows],
+    )
+
+
+@federated.command("remove")
+@click.argument("application")
+@click.argument("name_or_id")
+@tenant_option
+@click.pass_context
+def federated_remove(
+    ctx: click.Context, application: str, name_or_id: str, tenant: str | None
+) -> None:
+    """Remove a federated credential by name or id."""
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    platform.directory.remove_federated_credential(
+        tenant=t.id, app=application, name_or_id=name_or_id
+    )
+    click.echo(f"Removed federated credential {name_or_id}.")

@@ -1,0 +1,134 @@
+"""`tenantlab serve`: the emulated cloud (token service, Graph, portal) on one HTTPS origin."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from tenantlab.cli._common import load_settings, platform_from
+from tenantlab.config import DEFAULT_PORT, ensure_private_dir
+from tenantlab.errors import ConfigError
+from tenantlab.keys import ensure_tls
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind before anything else, so a busy port is a clear error and port 0 picks a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror} (choose another --port)"
+        ) from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+@click.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help=f"Port (default {DEFAULT_PORT}; 0 picks a free one).",
+)
+@click.option(
+    "--public-url",
+    help="The origin clients use, e.g. https://login.microsoftonline.com (default: "
+    "https://localhost:PORT); issuers and endpoints derive from it.",
+)
+@click.option(
+    "--http",
+    "plain_http",
+    is_flag=True,
+    help="Serve plain HTTP: only behind a TLS-terminating proxy (needs --public-url https://...).",
+)
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Apply a tenant file (YAML or JSON) before serving; idempotent.",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    public_url: str | None,
+    plain_http: bool,
+    seed_file: Path | None,
+) -> None:
+    """Serve the emulated cloud over HTTPS (the local CA signs its certificate)."""
+    import uvicorn
+
+    from tenantlab.seed import apply_seed_file
+    from tenantlab.server import create_cloud_app
+
+    if plain_http and not (public_url or "").startswith("https://"):
+        raise click.UsageError(
+            "--http needs --public-url https://... (the TLS-terminating proxy's origin): "
+            "MSAL and azure-identity refuse plain http"
+        )
+    base = load_settings(host=host, port=port)
+    sock = _bind(base.host, base.port)
+    bound_port = sock.getsockname()[1]
+    try:
+        platform = platform_from(ctx, host=base.host, port=bound_port, public_url=public_url)
+        settings = platform.settings
+        ensure_private_dir(settings.home)
+        names = list(settings.tls_names)
+        public_host = urlsplit(settings.origin).hostname
+        if public_host:
+            names.append(public_host)
+        if base.host not in ("0.0.0.0", "::", "127.0.0.1", "localhost", "::1"):
+            names.append(base.host)
+        tls = ensure_tls(settings.home, names)
+        if seed_file is not None:
+            report = apply_seed_file(platform, seed_file)
+            for line in report.summary_lines():
+                click.echo(line)
+        tenants = platform.directory.list_tenants()
+        for t in tenants:
+            platform.keys.active(t.id)
+        app = create_cloud_app(platform)
+    except BaseException:
+        sock.close()
+        raise
+
+    scheme = "http" if plain_http else "https"
+    click.echo(f"tenantlab is serving {settings.origin} ({scheme} on {base.host}:{bound_port})")
+    if not tenants:
+        click.echo("no tenants yet: tenantlab tenant create --name Contoso --domain contoso")
+    for t in tenants:
+        domain = platform.directory.tenant_domains(t.id)[0]
+        click.echo(f"  tenant {t.display_name}: {settings.origin}/{t.id} ({domain})")
+    click.echo('trust the local CA in clients: eval "$(tenantlab env)"')
+    click.echo("press Ctrl+C to stop")
+    sys.stdout.flush()  # a pipe (tee, a test, a supervisor) sees the origin before requests do
+
+    config = uvicorn.Config(
+        app,
+        ssl_certfile=None if plain_http else str(tls.server_cert),
+        ssl_keyfile=None if plain_http else str(tls.server_key),
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+        lifespan="off",
+        proxy_headers=plain_http,
+        timeout_graceful_shutdown=5,
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises Ctrl+C after its graceful shutdown: stopping is not an error
+    finally:
+        sock.close()

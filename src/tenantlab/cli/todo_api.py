@@ -1,0 +1,108 @@
+"""`tenantlab todo-api`: the protected ToDo list API of Microsoft's daemon samples, over HTTPS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tenantlab.config import DEFAULT_TODO_PORT
+
+
+@click.command("todo-api")
+@click.option(
+    "--appsettings",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The sample's appsettings.json (its AzureAd section: Instance, TenantId, ClientId, "
+    "Scopes, AppPermissions).",
+)
+@click.option("--instance", help="Authority host, e.g. https://localhost:5443 (the local cloud).")
+@click.option("--tenant-id", help="The API's tenant (id or domain).")
+@click.option("--client-id", help="The API's application (client) id.")
+@click.option(
+    "--audience",
+    "audiences",
+    multiple=True,
+    help="Accepted `aud` (repeatable; default: the client id and api://<client id>).",
+)
+@click.option(
+    "--allowed-client-id",
+    "allowed_client_ids",
+    multiple=True,
+    help="Only accept tokens of these client apps (azp/appid; repeatable).",
+)
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help=f"Port (default {DEFAULT_TODO_PORT}, the sample's; 0 picks a free one).",
+)
+@click.option("--database-url", help="Default: sqlite:///{TENANTLAB_HOME}/todo.db.")
+@click.option(
+    "--ca-bundle",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CA bundle to trust for the authority (default: tenantlab's bundle).",
+)
+def todo_api(
+    appsettings: Path | None,
+    instance: str | None,
+    tenant_id: str | None,
+    client_id: str | None,
+    audiences: tuple[str, ...],
+    allowed_client_ids: tuple[str, ...],
+    host: str | None,
+    port: int | None,
+    database_url: str | None,
+    ca_bundle: Path | None,
+) -> None:
+    """Serve the ToDo list API (/api/todolist) protected by tokens of the configured tenant."""
+    import uvicorn
+
+    from tenantlab.cli.serve import _bind
+    from tenantlab.keys import ensure_tls
+    from tenantlab.todo import build_app, load_settings
+
+    settings = load_settings(
+        appsettings,
+        instance=instance,
+        tenant_id=tenant_id,
+        client_id=client_id,
+        audiences=list(audiences) or None,
+        allowed_client_ids=list(allowed_client_ids) or None,
+        host=host,
+        port=port,
+        database_url=database_url,
+        ca_bundle=ca_bundle,
+    )
+    settings.require_identity()
+    tls = ensure_tls(settings.home)
+    if settings.ca_bundle is None:
+        # tenantlab's bundle holds the system CAs too, so it also works against real Entra.
+        settings = settings.model_copy(update={"ca_bundle": tls.ca_bundle})
+    sock = _bind(settings.host, settings.port)
+    try:
+        app = build_app(settings)
+    except BaseException:
+        sock.close()
+        raise
+    bound_port = sock.getsockname()[1]
+    click.echo(f"ToDo API on https://localhost:{bound_port}/api/todolist (docs: /docs)")
+    click.echo(f"  trusts tokens of {settings.instance}/{settings.tenant_id} for")
+    click.echo(f"  audiences {', '.join(settings.resolved_audiences)}")
+    click.echo("press Ctrl+C to stop")
+    config = uvicorn.Config(
+        app,
+        ssl_certfile=str(tls.server_cert),
+        ssl_keyfile=str(tls.server_key),
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
