@@ -1,4 +1,4 @@
-"""Composition: the cloud origin (token service + Graph + portal) as one ASGI app, served by uvicorn.
+"""Composition: the cloud origin (token service + Graph + portal) as one ASGI app for uvicorn.
 
 Requests are routed by path prefix: `/v1.0`, `/beta` -> Graph; `/portal` -> the admin center;
 everything else -> the token service (`/{tenant}/...`, `/common/...`). Sub-apps get no lifespan
@@ -49,20 +49,10 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 def create_cloud_app(platform: Platform) -> Any:
     """The ASGI app for the cloud origin (https://localhost:5443 by default)."""
+    from tenantlab.graph.app import create_app as create_graph
+    from tenantlab.portal.app import create_app as create_portal
     from tenantlab.sts.app import create_app as create_sts
 
-    graph = None
-    portal = None
-    try:
-        from tenantlab.graph.app import create_app as create_graph
-    except ImportError:  # pragma: no cover - until Graph lands
-        create_graph = None
-    if create_graph is not None:
-        graph = create_graph(platform)
-    try:
-        from tenantlab.portal.app import create_app as create_portal
-    except ImportError:  # pragma: no cover - until the portal lands
-        create_portal = None
-    if create_portal is not None:
-        portal = create_portal(platform)
+    graph = create_graph(platform)
+    portal = create_portal(platform)
     return CloudApp(create_sts(platform), graph, portal)
