@@ -64,6 +64,15 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(tmp_path: Path) -> Path:
+    """docs/screenshots/ when UPDATE_SCREENSHOTS=1, else a temporary folder.
+
+    Every run draws new ids and ports, so writing into the repository on each run would leave
+    the tree dirty; the documented pictures are refreshed on purpose.
+    """
+    import os
+
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path

@@ -1,7 +1,7 @@
 """The quickstart clicked through in Chromium: register apps, add a secret, define a role on the
 API, grant admin consent; then MSAL gets a token with that secret and the decoder shows the role.
 
-Each page visited is saved to docs/screenshots/ (1280 px wide, one at 390 px).
+Each page visited is screenshotted (1280 px wide, one at 390 px); see the `screenshots` fixture.
 """
 
 from __future__ import annotations
