@@ -10,9 +10,10 @@ Fixtures:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +90,72 @@ def _ca_environment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
 def tenant(cloud: LiveCloud) -> Tenant:
     suffix = new_guid()[:8]
     return cloud.directory.create_tenant(display_name=f"Test {suffix}", domain=f"t{suffix}")
+
+
+# -- token service: a daemon registration (used by the test_sts_* interop tests) ----------------
+
+
+@dataclass
+class StsRegistration:
+    """A v2 API with two app roles, a daemon app with a secret, and one role consented."""
+
+    tenant: Tenant
+    api_app_id: str
+    api_uri: str
+    daemon_app_id: str
+    daemon_sp_id: str
+    secret: str
+    granted_roles: list[str]
+
+
+@pytest.fixture
+def sts_registration(cloud: LiveCloud, tenant: Tenant) -> StsRegistration:
+    directory = cloud.directory
+    api_uri = f"api://todo-{new_guid()[:8]}"
+    api = directory.create_application(
+        tenant=tenant.id,
+        display_name="ToDo API",
+        identifier_uris=[api_uri],
+        requested_access_token_version=2,
+    )
+    for value in ("ToDoList.Read.All", "ToDoList.ReadWrite.All"):
+        directory.add_app_role(tenant=tenant.id, app=api.app_id, value=value)
+    daemon = directory.create_application(tenant=tenant.id, display_name="Daemon")
+    secret = directory.add_password(tenant=tenant.id, app=daemon.app_id).secret_text
+    directory.grant_app_role(
+        tenant=tenant.id, client=daemon.app_id, resource=api_uri, role="ToDoList.Read.All"
+    )
+    sp = directory.get_service_principal(tenant=tenant.id, key=daemon.app_id)
+    return StsRegistration(
+        tenant=tenant,
+        api_app_id=api.app_id,
+        api_uri=api_uri,
+        daemon_app_id=daemon.app_id,
+        daemon_sp_id=sp.id,
+        secret=secret,
+        granted_roles=["ToDoList.Read.All"],
+    )
+
+
+@pytest.fixture
+def read_sts_token(cloud: LiveCloud) -> Callable[[str], dict[str, Any]]:
+    """Verify an access token's signature against the tenant's published JWKS; return its claims."""
+    import ssl
+
+    import httpx
+    import jwt
+
+    def read(token: str) -> dict[str, Any]:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+        url = f"{cloud.origin}/{unverified['tid']}/discovery/v2.0/keys"
+        trust = ssl.create_default_context(cafile=str(cloud.ca_bundle))
+        keys = httpx.get(url, verify=trust).json()["keys"]
+        kid = jwt.get_unverified_header(token)["kid"]
+        jwk = next(k for k in keys if k["kid"] == kid)
+        key = jwt.PyJWK(jwk, algorithm="RS256").key
+        claims: dict[str, Any] = jwt.decode(
+            token, key, algorithms=["RS256"], options={"verify_aud": False}
+        )
+        return claims
+
+    return read

@@ -1,0 +1,199 @@
+"""Client authentication at the token endpoint: who is calling, and how strongly it proved it.
+
+The outcome is an `AuthenticatedClient` whose `acr` becomes `appidacr` (v1) / `azpacr` (v2):
+"1" for a client secret, "2" for a certificate or a federated assertion. Secrets arrive in the
+form (client_secret_post — what MSAL, azure-identity and msal-node send) or as HTTP Basic
+(client_secret_basic, RFC 6749 §2.3.1). Client assertions are dispatched by
+`client_assertion_type` to verifiers registered in `ASSERTION_VERIFIERS`; certificate and
+federated credentials plug in there without touching the grant code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+from tenantlab.directory.credentials import secret_digest
+from tenantlab.ids import EMPTY_GUID
+from tenantlab.sts import errors
+from tenantlab.sts.snapshot import ClientEntry, DirectoryCache, TenantSnapshot
+from tenantlab.sts.urls import Endpoints
+
+JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+ACR_SECRET = "1"
+ACR_CERTIFICATE = "2"
+
+
+@dataclass(frozen=True)
+class PresentedCredentials:
+    """What the request carried, before anything was checked."""
+
+    client_id: str
+    secret: str | None = None
+    assertion_type: str | None = None
+    assertion: str | None = None
+    method: str = "none"  # client_secret_post | client_secret_basic | client_assertion | none
+
+
+@dataclass(frozen=True)
+class AuthenticatedClient:
+    client: ClientEntry
+    acr: str
+    method: str
+    snapshot: TenantSnapshot  # the (possibly refreshed) snapshot the client was found in
+
+
+@dataclass(frozen=True)
+class AssertionContext:
+    """Everything an assertion verifier needs; it returns an acr or raises an StsError."""
+
+    snapshot: TenantSnapshot
+    client: ClientEntry
+    assertion: str
+    endpoints: Endpoints
+    now: float
+
+
+AssertionVerifier = Callable[[AssertionContext], Awaitable[str]]
+
+# client_assertion_type -> verifier. Certificate (private_key_jwt) and federated credentials
+# register here; until then an assertion is refused with AADSTS700027.
+ASSERTION_VERIFIERS: dict[str, AssertionVerifier] = {}
+
+
+def presented_credentials(
+    form: dict[str, str], authorization: bytes | None
+) -> PresentedCredentials:
+    """Read the client's identity and credential from the form and the Authorization header.
+
+    Raises 900144 when no client_id can be found, 9002313 when two methods are mixed.
+    """
+    basic = _basic_credentials(authorization)
+    secret = form.get("client_secret")
+    assertion = form.get("client_assertion")
+    assertion_type = form.get("client_assertion_type")
+    if basic is not None:
+        basic_id, basic_secret = basic
+        body_id = form.get("client_id")
+        if body_id is not None and body_id != basic_id:
+            raise errors.conflicting_client_authentication(
+                "The client_id in the body differs from the one in the Authorization header."
+            )
+        if secret is not None or assertion is not None:
+            raise errors.conflicting_client_authentication(
+                "The client presented more than one authentication method."
+            )
+        return PresentedCredentials(basic_id, secret=basic_secret, method="client_secret_basic")
+    client_id = form.get("client_id")
+    if not client_id:
+        raise errors.missing_parameter("client_id")
+    if secret is not None and (assertion is not None or assertion_type is not None):
+        raise errors.conflicting_client_authentication(
+            "The client presented both client_secret and client_assertion."
+        )
+    if assertion is not None or assertion_type is not None:
+        if not assertion:
+            raise errors.missing_parameter("client_assertion")
+        if not assertion_type:
+            raise errors.missing_parameter("client_assertion_type")
+        return PresentedCredentials(
+            client_id,
+            assertion=assertion,
+            assertion_type=assertion_type,
+            method="client_assertion",
+        )
+    if secret is not None:
+        return PresentedCredentials(client_id, secret=secret, method="client_secret_post")
+    return PresentedCredentials(client_id)
+
+
+def _basic_credentials(authorization: bytes | None) -> tuple[str, str] | None:
+    if authorization is None:
+        return None
+    scheme, _, encoded = authorization.strip().partition(b" ")
+    if scheme.lower() != b"basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise errors.malformed_request("The Authorization header is not valid Basic.") from None
+    if ":" not in decoded:
+        raise errors.malformed_request("The Authorization header is not valid Basic.")
+    raw_id, _, raw_secret = decoded.partition(":")
+    # RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
+    return unquote_plus(raw_id), unquote_plus(raw_secret)
+
+
+def _secret_state(client: ClientEntry, secret: str, now: float) -> str:
+    """'ok', 'expired' (matches only expired secrets) or 'invalid'; constant-time compares."""
+    state = "invalid"
+    for password in client.passwords:
+        if hmac.compare_digest(password.digest, secret_digest(password.key_id, secret)):
+            if password.start_at <= now < password.end_at:
+                return "ok"
+            if now >= password.end_at:
+                state = "expired"
+    return state
+
+
+def find_client(
+    cache: DirectoryCache, snapshot: TenantSnapshot, client_id: str, tenant_label: str
+) -> tuple[TenantSnapshot, ClientEntry]:
+    """The client registered (with a service principal) in this tenant, or 700038 / 700016."""
+    if client_id == EMPTY_GUID:
+        raise errors.invalid_application_identifier(client_id)
+    client = snapshot.client(client_id)
+    if client is None:
+        snapshot = cache.refresh_tenant(snapshot)
+        client = snapshot.client(client_id)
+    if client is None:
+        raise errors.client_not_found(client_id, tenant_label)
+    return snapshot, client
+
+
+async def authenticate(
+    *,
+    cache: DirectoryCache,
+    snapshot: TenantSnapshot,
+    presented: PresentedCredentials,
+    endpoints: Endpoints,
+    tenant_label: str,
+    now: float,
+) -> AuthenticatedClient:
+    snapshot, client = find_client(cache, snapshot, presented.client_id, tenant_label)
+    if not client.enabled:
+        raise errors.client_disabled(client.app_id, client.display_name)
+    if presented.secret is not None:
+        state = _secret_state(client, presented.secret, now)
+        if state != "ok":
+            # A secret added a moment ago by another process: look once more before refusing.
+            snapshot = cache.refresh_tenant(snapshot)
+            refreshed = snapshot.client(client.app_id)
+            if refreshed is not None:
+                client = refreshed
+                state = _secret_state(client, presented.secret, now)
+        if state == "expired":
+            raise errors.expired_secret(client.app_id)
+        if state != "ok":
+            raise errors.invalid_secret(client.app_id)
+        return AuthenticatedClient(client, ACR_SECRET, presented.method, snapshot)
+    if presented.assertion is not None and presented.assertion_type is not None:
+        verifier = ASSERTION_VERIFIERS.get(presented.assertion_type)
+        if verifier is None:
+            if presented.assertion_type == JWT_BEARER_ASSERTION:
+                raise errors.invalid_assertion(
+                    "This tenantlab version does not accept client assertions yet."
+                )
+            raise errors.malformed_request(
+                f"client_assertion_type must be '{JWT_BEARER_ASSERTION}'."
+            )
+        acr = await verifier(
+            AssertionContext(snapshot, client, presented.assertion, endpoints, now)
+        )
+        return AuthenticatedClient(client, acr, presented.method, snapshot)
+    raise errors.credentials_missing()

@@ -1,0 +1,273 @@
+"""AADSTS errors: the token service's one wire format for failures, as Entra renders it.
+
+Every failure the STS answers is an `StsError` carrying Entra's numeric code, the OAuth `error`
+value and the HTTP status of the reference table (entra-behaviour-and-peers.md §4.4). Rendering
+adds what Entra appends: trace id, correlation id and timestamp, inside the description and as
+fields. The factory functions below are the catalogue; keep descriptions free of secrets and of
+msal-node's trigger words (interaction_required, consent_required, login_required ...).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from tenantlab.errors import TenantlabError
+
+ERROR_URI = "https://login.microsoftonline.com/error?code={code}"
+
+
+@dataclass(eq=False)  # exceptions stay hashable (compared by identity)
+class StsError(TenantlabError):
+    code: int
+    error: str
+    status: int
+    text: str
+    # Entra adds error_uri only where its lookup system has more to say (captures show which).
+    with_uri: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(f"AADSTS{self.code}: {self.text}")
+
+    def body(self, *, trace_id: str, correlation_id: str, now: float) -> dict[str, object]:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(now))
+        payload: dict[str, object] = {
+            "error": self.error,
+            "error_description": (
+                f"AADSTS{self.code}: {self.text} Trace ID: {trace_id} "
+                f"Correlation ID: {correlation_id} Timestamp: {stamp}"
+            ),
+            "error_codes": [self.code],
+            "timestamp": stamp,
+            "trace_id": trace_id,
+            "correlation_id": correlation_id,
+        }
+        if self.with_uri:
+            payload["error_uri"] = ERROR_URI.format(code=self.code)
+        return payload
+
+    def render(self, *, trace_id: str, correlation_id: str, now: float) -> bytes:
+        body = self.body(trace_id=trace_id, correlation_id=correlation_id, now=now)
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
+# -- requests that cannot be read ------------------------------------------------------------
+
+
+def missing_parameter(name: str) -> StsError:
+    return StsError(
+        900144,
+        "invalid_request",
+        400,
+        f"The request body must contain the following parameter: '{name}'.",
+    )
+
+
+def malformed_request(reason: str) -> StsError:
+    """Duplicated parameters, bad encodings, oversized bodies: Entra's generic 'malformed'."""
+    return StsError(9002313, "invalid_request", 400, f"Request is malformed or invalid. {reason}")
+
+
+def post_only(method: str) -> StsError:
+    return StsError(
+        900561,
+        "invalid_request",
+        400,
+        f"The endpoint only accepts POST requests. Received a {method} request.",
+        with_uri=False,
+    )
+
+
+def unsupported_grant_type(grant_type: str) -> StsError:
+    return StsError(
+        70003,
+        "unsupported_grant_type",
+        400,
+        f"The app requested an unsupported grant type '{grant_type}'.",
+        with_uri=False,
+    )
+
+
+def resource_parameter_not_supported() -> StsError:
+    return StsError(
+        901002, "invalid_request", 400, "The 'resource' request parameter is not supported."
+    )
+
+
+# -- tenants ----------------------------------------------------------------------------------
+
+
+def tenant_not_found(tenant: str) -> StsError:
+    return StsError(
+        90002,
+        "invalid_tenant",
+        400,
+        f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
+        "signing into the correct cloud. Check with your subscription administrator, this may "
+        "happen if there are no active subscriptions for the tenant.",
+    )
+
+
+def empty_tenant_guid(tenant: str) -> StsError:
+    return StsError(
+        90002,
+        "invalid_tenant",
+        400,
+        f"Requested tenant identifier '{tenant}' is not valid. Tenant identifiers may not be an "
+        "empty GUID.",
+    )
+
+
+def invalid_tenant_identifier(tenant: str) -> StsError:
+    return StsError(
+        900023,
+        "invalid_request",
+        400,
+        f"Specified tenant identifier '{tenant}' is neither a valid DNS name, nor a valid "
+        "external domain.",
+    )
+
+
+def tenant_required_for_grant(segment: str) -> StsError:
+    return StsError(
+        9001023,
+        "invalid_request",
+        400,
+        f"The grant type is not supported over the /{segment} endpoint. Please use a "
+        "tenant-specific endpoint (the tenant ID or one of its domain names).",
+    )
+
+
+def unknown_instance() -> StsError:
+    return StsError(
+        50049,
+        "invalid_instance",
+        400,
+        "Unknown or invalid instance.",
+    )
+
+
+# -- clients ----------------------------------------------------------------------------------
+
+
+def client_not_found(client_id: str, tenant_label: str) -> StsError:
+    return StsError(
+        700016,
+        "unauthorized_client",
+        400,
+        f"Application with identifier '{client_id}' was not found in the directory "
+        f"'{tenant_label}'. This can happen if the application has not been installed by the "
+        "administrator of the tenant or consented to by any user in the tenant. You may have "
+        "sent your authentication request to the wrong tenant.",
+    )
+
+
+def invalid_application_identifier(client_id: str) -> StsError:
+    return StsError(
+        700038,
+        "unauthorized_client",
+        400,
+        f"{client_id} is not a valid application identifier.",
+        with_uri=False,
+    )
+
+
+def client_disabled(client_id: str, name: str) -> StsError:
+    return StsError(
+        7000112,
+        "unauthorized_client",
+        400,
+        f"Application '{client_id}'({name}) is disabled.",
+    )
+
+
+def credentials_missing() -> StsError:
+    return StsError(
+        7000218,
+        "invalid_client",
+        401,
+        "The request body must contain the following parameter: 'client_assertion' or "
+        "'client_secret'.",
+    )
+
+
+def invalid_secret(client_id: str) -> StsError:
+    return StsError(
+        7000215,
+        "invalid_client",
+        401,
+        "Invalid client secret provided. Ensure the secret being sent in the request is the "
+        "client secret value, not the client secret ID, for a secret added to app "
+        f"'{client_id}'.",
+    )
+
+
+def expired_secret(client_id: str) -> StsError:
+    return StsError(
+        7000222,
+        "invalid_client",
+        401,
+        f"The provided client secret keys for app '{client_id}' are expired. Visit the Azure "
+        "portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider "
+        "using certificate credentials for added security: https://aka.ms/certCreds.",
+    )
+
+
+def invalid_assertion(reason: str) -> StsError:
+    return StsError(700027, "invalid_client", 401, f"Client assertion failed validation. {reason}")
+
+
+def conflicting_client_authentication(reason: str) -> StsError:
+    return StsError(
+        9002313,
+        "invalid_request",
+        400,
+        f"Request is malformed or invalid. {reason}",
+    )
+
+
+# -- scopes and resources ---------------------------------------------------------------------
+
+
+def scope_needs_default(scope: str) -> StsError:
+    return StsError(
+        1002012,
+        "invalid_scope",
+        400,
+        f"The provided value for scope {scope} is not valid. Client credential flows must have "
+        "a scope value with /.default suffixed to the resource identifier (application ID URI).",
+    )
+
+
+def invalid_scope(scope: str) -> StsError:
+    return StsError(
+        70011,
+        "invalid_scope",
+        400,
+        "The provided value for the input parameter 'scope' is not valid. "
+        f"The scope {scope} is not valid.",
+    )
+
+
+def resource_not_found(resource: str, tenant_label: str) -> StsError:
+    return StsError(
+        500011,
+        "invalid_resource",
+        400,
+        f"The resource principal named {resource} was not found in the tenant named "
+        f"{tenant_label}. This can happen if the application has not been installed by the "
+        "administrator of the tenant or consented to by any user in the tenant. You might have "
+        "sent your authentication request to the wrong tenant.",
+    )
+
+
+def assignment_required(client_id: str, client_name: str, resource: str, name: str) -> StsError:
+    return StsError(
+        501051,
+        "invalid_grant",
+        400,
+        f"Application '{client_id}'({client_name}) is not assigned to a role for the "
+        f"application '{resource}'({name}).",
+    )

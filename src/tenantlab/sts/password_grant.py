@@ -1,0 +1,308 @@
+"""The resource owner password credentials grant (RFC 6749 §4.3), as Entra offers it for tests.
+
+`grant_type=password` with `username`, `password` and delegated scopes of ONE resource
+(`api://.../ToDoList.Read`, or `{resource}/.default` for everything consented). The token is a
+delegated one: `scp` instead of `roles`, the user's `oid`, no `idtyp: app`. A scope must be
+admin-consented for the client (`tenantlab app grant --scope`), else Entra's AADSTS65001.
+
+Entra documents ROPC as a legacy flow (RFC 9700 §2.4 says not to use it); tenantlab offers it
+because it is the one user flow a test can drive without a browser (MSAL's
+`acquire_token_by_username_password`). Passwords are argon2id hashes, checked in a worker thread
+so the slow hash never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from starlette.concurrency import run_in_threadpool
+
+from tenantlab.directory import Directory, DirectoryError
+from tenantlab.ids import b64url
+from tenantlab.sts import errors
+from tenantlab.sts.claims import BACKDATE, EXPIRES_IN, TOKEN_LIFETIME, refresh_handle
+from tenantlab.sts.clientauth import authenticate, find_client, presented_credentials
+from tenantlab.sts.errors import StsError
+from tenantlab.sts.grants import OIDC_SCOPES, IssuedToken, TokenRequest, find_resource
+from tenantlab.sts.snapshot import ClientEntry, ResourceEntry, TenantSnapshot
+from tenantlab.sts.urls import Endpoints
+
+if TYPE_CHECKING:
+    from tenantlab.platform import Platform
+    from tenantlab.sts.token import TokenService
+
+ACR_PUBLIC = "0"
+DEFAULT = ".default"
+
+
+@dataclass
+class ConsentRequired(StsError):
+    """AADSTS65001 carries `suberror: consent_required` (MSAL surfaces it as `classification`)."""
+
+    def body(self, *, trace_id: str, correlation_id: str, now: float) -> dict[str, object]:
+        payload = super().body(trace_id=trace_id, correlation_id=correlation_id, now=now)
+        payload["suberror"] = "consent_required"
+        return payload
+
+
+def consent_required(client_id: str, client_name: str) -> StsError:
+    return ConsentRequired(
+        65001,
+        "invalid_grant",
+        400,
+        f"The user or administrator has not consented to use the application with ID "
+        f"'{client_id}' named '{client_name}'. Send an interactive authorization request for "
+        "this user and resource.",
+    )
+
+
+def scope_not_exposed(client_name: str, scope: str, resource_app_id: str) -> StsError:
+    return StsError(
+        650053,
+        "invalid_scope",
+        400,
+        f"The application '{client_name}' asked for scope '{scope}' that doesn't exist on the "
+        f"resource '{resource_app_id}'. Contact the app vendor.",
+    )
+
+
+def invalid_credentials() -> StsError:
+    return StsError(
+        50126,
+        "invalid_grant",
+        400,
+        "Error validating credentials due to invalid username or password.",
+    )
+
+
+def user_disabled() -> StsError:
+    return StsError(50057, "invalid_grant", 400, "The user account is disabled.")
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    id: str
+    upn: str
+    display_name: str
+    given_name: str | None
+    surname: str | None
+
+
+def split_scopes(scope: str) -> tuple[str, list[str]]:
+    """(resource identifier, scope values) of a delegated request; one resource only (70011)."""
+    resource: str | None = None
+    values: list[str] = []
+    for item in scope.split():
+        if item.lower() in OIDC_SCOPES:
+            continue
+        identifier, slash, value = item.rpartition("/")
+        if not slash or not identifier or not value:
+            raise errors.invalid_scope(item)
+        if resource is not None and identifier.lower() != resource.lower():
+            raise errors.invalid_scope(scope)
+        resource = identifier
+        values.append(value)
+    if resource is None:
+        raise errors.invalid_scope(scope)
+    return resource, values
+
+
+class PasswordGrant:
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+
+    @functools.cached_property
+    def _decoy(self) -> str:
+        """Checked when the user does not exist, so that both failures cost one argon2 check."""
+        return PasswordHasher().hash(uuid.uuid4().hex)
+
+    def _sign_in(self, tenant_id: str, username: str, password: str) -> SignedInUser:
+        """Runs in a worker thread: a database read and one argon2 verification."""
+        try:
+            user = self.directory.get_user(tenant=tenant_id, key=username)
+        except DirectoryError:
+            user = None
+        if user is None or not user.password_hash:
+            with contextlib.suppress(VerificationError):
+                PasswordHasher().verify(self._decoy, password)
+            raise invalid_credentials()
+        if not self.directory.verify_user_password(user, password):
+            raise invalid_credentials()
+        if not user.account_enabled:
+            raise user_disabled()
+        return SignedInUser(
+            user.id, user.user_principal_name, user.display_name, user.given_name, user.surname
+        )
+
+    def _granted_scopes(
+        self, tenant_id: str, client: ClientEntry, resource: ResourceEntry, wanted: list[str]
+    ) -> list[str]:
+        """The scopes to put in `scp`: the requested ones, each exposed and consented."""
+        sp = self.directory.get_service_principal(tenant=tenant_id, key=resource.app_id)
+        offered = {str(s["value"]).lower() for s in self.directory.effective_scopes(sp)}
+        for value in wanted:
+            if value != DEFAULT and value.lower() not in offered:
+                raise scope_not_exposed(client.display_name, value, resource.app_id)
+        consented = self.directory.consented_scopes(
+            client.service_principal_id, resource.service_principal_id
+        )
+        if DEFAULT in wanted:
+            granted = consented
+        else:
+            lowered = {c.lower(): c for c in consented}
+            if any(v.lower() not in lowered for v in wanted):
+                granted = []
+            else:
+                granted = [lowered[v.lower()] for v in dict.fromkeys(wanted)]
+        if not granted:
+            raise consent_required(client.app_id, client.display_name)
+        return granted
+
+    async def _client(
+        self, service: TokenService, request: TokenRequest
+    ) -> tuple[TenantSnapshot, ClientEntry, str]:
+        assert request.snapshot is not None
+        presented = presented_credentials(request.form, request.authorization)
+        if presented.method != "none":
+            caller = await authenticate(
+                cache=service.cache,
+                snapshot=request.snapshot,
+                presented=presented,
+                endpoints=service.endpoints,
+                tenant_label=request.tenant_segment,
+                now=request.now,
+            )
+            return caller.snapshot, caller.client, caller.acr
+        # A public client (MSAL's PublicClientApplication) proves nothing about itself.
+        snapshot, client = find_client(
+            service.cache, request.snapshot, presented.client_id, request.tenant_segment
+        )
+        if not client.enabled:
+            raise errors.client_disabled(client.app_id, client.display_name)
+        return snapshot, client, ACR_PUBLIC
+
+    async def __call__(self, service: TokenService, request: TokenRequest) -> IssuedToken:
+        form = request.form
+        if request.snapshot is None:
+            raise errors.tenant_required_for_grant(request.tenant_segment.lower())
+        for name in ("username", "password"):
+            if not form.get(name):
+                raise errors.missing_parameter(name)
+        if request.endpoint == "v2":
+            scope = form.get("scope", "").strip()
+            if not scope:
+                raise errors.missing_parameter("scope")
+            identifier, wanted = split_scopes(scope)
+        else:
+            identifier, wanted = form.get("resource", "").strip(), [DEFAULT]
+            if not identifier:
+                raise errors.missing_parameter("resource")
+        snapshot, client, acr = await self._client(service, request)
+        # The password first: nothing about consent is revealed to a caller without one.
+        user = await run_in_threadpool(
+            self._sign_in, snapshot.tenant_id, form["username"], form["password"]
+        )
+        snapshot, resource, canonical = find_resource(service, snapshot, identifier)
+        scopes = await run_in_threadpool(
+            self._granted_scopes, snapshot.tenant_id, client, resource, wanted
+        )
+        claims = delegated_claims(
+            service.endpoints,
+            snapshot.tenant_id,
+            client.app_id,
+            acr,
+            resource,
+            canonical,
+            user,
+            scopes,
+            request.now,
+        )
+        key = service.keys.active(snapshot.tenant_id, snapshot.revision)
+        token = key.sign(claims, with_x5t=resource.token_version == 1)
+        return IssuedToken(
+            access_token=token,
+            expires_in=EXPIRES_IN,
+            ext_expires_in=EXPIRES_IN,
+            not_before=claims["nbf"],
+            expires_on=claims["exp"],
+            resource=canonical,
+        )
+
+
+def delegated_claims(
+    endpoints: Endpoints,
+    tenant_id: str,
+    client_app_id: str,
+    acr: str,
+    resource: ResourceEntry,
+    requested_identifier: str,
+    user: SignedInUser,
+    scopes: list[str],
+    now: float,
+) -> dict[str, Any]:
+    """A user's access token in Entra's v2 or v1 shape (the resource's token version decides)."""
+    issued = int(now)
+    # `sub` is pairwise: the same user has a different `sub` in every client app.
+    sub = b64url(hashlib.sha256(f"{user.id}:{client_app_id}".encode()).digest())
+    common: dict[str, Any] = {
+        "iat": issued - BACKDATE,
+        "nbf": issued - BACKDATE,
+        "exp": issued + TOKEN_LIFETIME,
+    }
+    if resource.token_version == 2:
+        return {
+            "aud": resource.app_id,
+            "iss": endpoints.issuer_v2(tenant_id),
+            **common,
+            "azp": client_app_id,
+            "azpacr": acr,
+            "name": user.display_name,
+            "oid": user.id,
+            "preferred_username": user.upn,
+            "rh": refresh_handle(tenant_id, client_app_id, resource.app_id),
+            "scp": " ".join(scopes),
+            "sub": sub,
+            "tid": tenant_id,
+            "uti": b64url(uuid.uuid4().bytes),
+            "ver": "2.0",
+        }
+    claims: dict[str, Any] = {
+        "aud": resource.app_id if resource.aud_use_guid else requested_identifier,
+        "iss": endpoints.issuer_v1(tenant_id),
+        **common,
+        "acr": "1",
+        "amr": ["pwd"],
+        "appid": client_app_id,
+        "appidacr": acr,
+    }
+    if user.surname:
+        claims["family_name"] = user.surname
+    if user.given_name:
+        claims["given_name"] = user.given_name
+    claims.update(
+        name=user.display_name,
+        oid=user.id,
+        rh=refresh_handle(tenant_id, client_app_id, resource.app_id),
+        scp=" ".join(scopes),
+        sub=sub,
+        tid=tenant_id,
+        unique_name=user.upn,
+        upn=user.upn,
+        uti=b64url(uuid.uuid4().bytes),
+        ver="1.0",
+    )
+    return claims
+
+
+def install(platform: Platform, tokens: TokenService) -> PasswordGrant:
+    """Offer `grant_type=password` on the token endpoints of `tokens` (idempotent)."""
+    grant = PasswordGrant(platform.directory)
+    tokens.grants["password"] = grant
+    return grant

@@ -1,0 +1,229 @@
+"""The token endpoints: `POST /{tenant}/oauth2/v2.0/token` and `POST /{tenant}/oauth2/token`.
+
+The hot path: one revision probe, dictionary look-ups in the tenant snapshot, one HMAC per
+registered secret, one RSA signature. Failures become Entra's error JSON with the correlation id
+the client sent (`client-request-id` header, then query, then body), echoed back in a
+`client-request-id` header; successes carry `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from starlette.types import Receive, Scope, Send
+
+from tenantlab.clock import Clock
+from tenantlab.ids import is_guid
+from tenantlab.keys import KeyStore
+from tenantlab.sts import errors, tenancy
+from tenantlab.sts.claims import EXPIRES_IN, access_token_claims
+from tenantlab.sts.clientauth import AuthenticatedClient
+from tenantlab.sts.errors import StsError
+from tenantlab.sts.grants import (
+    GRANTS,
+    GrantHandler,
+    IssuedToken,
+    TokenRequest,
+    check_assignment,
+    find_resource,
+)
+from tenantlab.sts.http import (
+    NO_STORE_HEADERS,
+    is_form,
+    parse_form,
+    parse_query_leniently,
+    read_body,
+    send_bytes,
+)
+from tenantlab.sts.snapshot import DirectoryCache
+from tenantlab.sts.urls import Endpoints
+
+log = logging.getLogger("tenantlab.sts")
+
+CORRELATION_PARAMETER = "client-request-id"
+
+
+class TokenService:
+    """Issues tokens: grant dispatch, resource resolution, claims, signing, response rendering."""
+
+    def __init__(
+        self, *, cache: DirectoryCache, keys: KeyStore, endpoints: Endpoints, clock: Clock
+    ) -> None:
+        self.cache = cache
+        self.keys = keys
+        self.endpoints = endpoints
+        self.clock = clock
+        self.grants: dict[str, GrantHandler] = dict(GRANTS)
+
+    def issue_app_token(
+        self, caller: AuthenticatedClient, identifier: str, now: float
+    ) -> IssuedToken:
+        """An app-only access token for `caller` to call the resource named by `identifier`."""
+        snapshot, resource, canonical = find_resource(self, caller.snapshot, identifier)
+        check_assignment(snapshot, caller, resource)
+        roles = snapshot.role_values(
+            caller.client.service_principal_id, resource.service_principal_id
+        )
+        claims = access_token_claims(
+            endpoints=self.endpoints,
+            snapshot=snapshot,
+            client=caller.client,
+            acr=caller.acr,
+            resource=resource,
+            requested_identifier=canonical,
+            roles=roles,
+            now=now,
+        )
+        key = self.keys.active(snapshot.tenant_id, snapshot.revision)
+        token = key.sign(claims, with_x5t=resource.token_version == 1)
+        return IssuedToken(
+            access_token=token,
+            expires_in=EXPIRES_IN,
+            ext_expires_in=EXPIRES_IN,
+            not_before=claims["nbf"],
+            expires_on=claims["exp"],
+            resource=canonical,
+        )
+
+    async def handle(
+        self, scope: Scope, receive: Receive, send: Send, tenant_segment: str, endpoint: str
+    ) -> None:
+        """Serve one token request; `endpoint` is "v2" or "v1"."""
+        form: dict[str, str] = {}
+        now = self.clock.now()
+        try:
+            if scope["method"] != "POST":
+                raise errors.post_only(scope["method"])
+            snapshot = None
+            if not tenancy.is_special(tenant_segment):
+                revision = self.cache.revision()
+                snapshot = tenancy.resolve_tenant(self.cache, tenant_segment, revision)
+            body = await read_body(receive)
+            # Another content type leaves the form empty: Entra then misses grant_type (900144).
+            if is_form(scope):
+                form = parse_form(body)
+            grant_type = form.get("grant_type")
+            if not grant_type:
+                raise errors.missing_parameter("grant_type")
+            handler = self.grants.get(grant_type)
+            if handler is None:
+                raise errors.unsupported_grant_type(_printable(grant_type))
+            issued = await handler(
+                self,
+                TokenRequest(
+                    form=form,
+                    endpoint=endpoint,
+                    tenant_segment=tenant_segment,
+                    snapshot=snapshot,
+                    authorization=_authorization(scope),
+                    now=now,
+                ),
+            )
+        except StsError as exc:
+            await self.send_error(scope, send, exc, form, tenant_segment)
+            return
+        except Exception:
+            log.exception(
+                "token request failed unexpectedly (tenant %s)", _printable(tenant_segment)
+            )
+            await self.send_error(scope, send, _internal_error(), form, tenant_segment)
+            return
+        await send_bytes(send, 200, render(issued, endpoint), self._headers(scope, form))
+
+    def _headers(self, scope: Scope, form: dict[str, str]) -> list[tuple[bytes, bytes]]:
+        return [
+            *NO_STORE_HEADERS,
+            (b"client-request-id", correlation_id(scope, form).encode()),
+            (b"x-ms-request-id", str(uuid.uuid4()).encode()),
+        ]
+
+    async def send_error(
+        self,
+        scope: Scope,
+        send: Send,
+        error: StsError,
+        form: dict[str, str],
+        tenant_segment: str,
+    ) -> None:
+        correlation = correlation_id(scope, form)
+        trace_id = str(uuid.uuid4())
+        log.info(
+            "token request refused: AADSTS%s %s (tenant %s, client %s, correlation %s)",
+            error.code,
+            error.error,
+            _printable(tenant_segment),
+            _printable(form.get("client_id", "-")),
+            correlation,
+        )
+        body = error.render(trace_id=trace_id, correlation_id=correlation, now=self.clock.now())
+        headers = [
+            *NO_STORE_HEADERS,
+            (b"client-request-id", correlation.encode()),
+            (b"x-ms-request-id", trace_id.encode()),
+            *((k.encode(), v.encode()) for k, v in error.headers.items()),
+        ]
+        await send_bytes(send, error.status, body, headers)
+
+
+def render(issued: IssuedToken, endpoint: str) -> bytes:
+    """v2: numbers as JSON numbers, four fields; v1: numbers as strings, plus expiry, resource."""
+    if endpoint == "v2":
+        payload: dict[str, object] = {
+            "token_type": "Bearer",
+            "expires_in": issued.expires_in,
+            "ext_expires_in": issued.ext_expires_in,
+            "access_token": issued.access_token,
+        }
+    else:
+        payload = {
+            "token_type": "Bearer",
+            "expires_in": str(issued.expires_in),
+            "ext_expires_in": str(issued.ext_expires_in),
+            "expires_on": str(issued.expires_on),
+            "not_before": str(issued.not_before),
+            "resource": issued.resource,
+            "access_token": issued.access_token,
+        }
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def correlation_id(scope: Scope, form: dict[str, str]) -> str:
+    """The client's correlation id (header, then query, then body) if it is a GUID; else new."""
+    for name, value in scope["headers"]:
+        if name == b"client-request-id":
+            candidate = bytes(value).decode("latin-1").strip()
+            if is_guid(candidate):
+                return candidate
+            break
+    query = scope.get("query_string", b"")
+    if query:
+        candidate = parse_query_leniently(query).get(CORRELATION_PARAMETER, "")
+        if is_guid(candidate):
+            return candidate
+    candidate = form.get(CORRELATION_PARAMETER, "")
+    if is_guid(candidate):
+        return candidate
+    return str(uuid.uuid4())
+
+
+def _authorization(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return bytes(value)
+    return None
+
+
+def _internal_error() -> StsError:
+    return StsError(
+        90033,
+        "temporarily_unavailable",
+        500,
+        "A transient error has occurred. Please try again.",
+        with_uri=False,
+    )
+
+
+def _printable(value: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in value)[:128]

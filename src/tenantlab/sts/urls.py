@@ -1,0 +1,57 @@
+"""Issuers and endpoint URLs, all derived from the platform's public origin.
+
+Entra's shapes with our origin in place of `login.microsoftonline.com`:
+
+- v2 issuer `{origin}/{tid}/v2.0` (Entra: `https://login.microsoftonline.com/{tid}/v2.0`);
+- v1 issuer `{origin}/{tid}/` standing in for `https://sts.windows.net/{tid}/` — a distinct URL,
+  with Entra's trailing slash, so validators tell v1 from v2 tokens exactly as they do in Azure.
+
+A user who maps `login.microsoftonline.com` to tenantlab (public URL
+`https://login.microsoftonline.com`) gets Entra's v2 issuer exactly; the v1 issuer then stays on
+that host, since `sts.windows.net` is a different origin we do not serve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# The placeholder Entra's multi-tenant documents use in place of a tenant id.
+TENANT_TEMPLATE = "{tenantid}"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    origin: str  # scheme://host[:port], no trailing slash
+
+    @property
+    def netloc(self) -> str:
+        """host[:port] of the origin (what msal-node's knownAuthorities lists)."""
+        return urlsplit(self.origin).netloc
+
+    def issuer_v2(self, tenant_id: str) -> str:
+        return f"{self.origin}/{tenant_id}/v2.0"
+
+    def issuer_v1(self, tenant_id: str) -> str:
+        return f"{self.origin}/{tenant_id}/"
+
+    def token_v2(self, tenant: str) -> str:
+        return f"{self.origin}/{tenant}/oauth2/v2.0/token"
+
+    def token_v1(self, tenant: str) -> str:
+        return f"{self.origin}/{tenant}/oauth2/token"
+
+    def authorize_v2(self, tenant: str) -> str:
+        return f"{self.origin}/{tenant}/oauth2/v2.0/authorize"
+
+    def authorize_v1(self, tenant: str) -> str:
+        return f"{self.origin}/{tenant}/oauth2/authorize"
+
+    def jwks_v2(self, tenant: str) -> str:
+        return f"{self.origin}/{tenant}/discovery/v2.0/keys"
+
+    def jwks_common(self) -> str:
+        return f"{self.origin}/common/discovery/keys"
+
+    def discovery_v2(self, tenant: str) -> str:
+        return f"{self.origin}/{tenant}/v2.0/.well-known/openid-configuration"
