@@ -1,0 +1,245 @@
+"""Microsoft Graph for the emulated tenant, as an ASGI app served under `/v1.0` and `/beta`.
+
+Every request goes: request ids -> token validation -> route -> permission gate -> throttling ->
+handler (in a worker thread: handlers use the synchronous directory) -> JSON. Every failure,
+ours or the directory's, is rendered in one place (`_error_response`) as Graph's envelope:
+`{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`,
+with the `request-id` and `client-request-id` headers Graph sends on every response.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tenantlab.directory import DirectoryError
+from tenantlab.graph import applications, service_principals, users
+from tenantlab.graph.auth import Caller, TenantState, TokenValidator
+from tenantlab.graph.errors import GraphError, InvalidRequest, MethodNotAllowed, TooManyRequests
+from tenantlab.graph.routing import JSON_TYPE, GraphRequest, Result, Route
+from tenantlab.graph.settings import GraphSettings, load_graph_settings
+from tenantlab.graph.throttling import Throttle, request_cost, tenant_budget
+from tenantlab.ids import new_guid
+from tenantlab.platform import Platform
+
+log = logging.getLogger("tenantlab.graph")
+
+ROUTES: list[Route] = [*users.ROUTES, *applications.ROUTES, *service_principals.ROUTES]
+VERSIONS = ("v1.0", "beta")
+MAX_BODY = 1_000_000
+
+
+class GraphApp:
+    """The Graph front end over one platform (directory, keys, clock)."""
+
+    def __init__(self, platform: Platform, *, throttle_limit: int | None = None) -> None:
+        self.platform = platform
+        self.validator = TokenValidator(platform)
+        self.throttle = Throttle(platform.clock, throttle_limit)
+        self._budgets: dict[str, tuple[int, int]] = {}  # tenant -> (revision, budget)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        ids = {
+            "request-id": new_guid(),
+            "client-request-id": request.headers.get("client-request-id") or new_guid(),
+        }
+        try:
+            response = await self._handle(request)
+        except GraphError as exc:
+            response = _error_response(exc.status, exc.code, exc.message, ids, exc.headers)
+        except DirectoryError as exc:
+            response = _error_response(exc.status, exc.code, exc.message, ids)
+        except Exception:
+            # The cause goes to the log by type and place only: SQL errors can carry values.
+            log.exception("Graph request failed")
+            response = _error_response(
+                500, "UnknownError", "An internal error occurred; see the tenantlab log.", ids
+            )
+        response.headers.update(ids)
+        await response(scope, receive, send)
+
+    async def _handle(self, request: Request) -> Response:
+        version, _, rest = request.url.path.lstrip("/").partition("/")
+        if version not in VERSIONS:
+            raise InvalidRequest(f"Invalid version: {version}", code="BadRequest")
+        raw = await request.body() if request.method in ("POST", "PATCH") else b""
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        # One hop to a worker thread for all the synchronous work (database, signature check).
+        result, extra = await run_in_threadpool(
+            self._process, request.method, version, "/" + rest, _params(request), headers, raw
+        )
+        response = _render(result)
+        response.headers.update(extra)
+        return response
+
+    def _process(
+        self,
+        method: str,
+        version: str,
+        path: str,
+        params: dict[str, str],
+        headers: dict[str, str],
+        raw_body: bytes,
+    ) -> tuple[Result, dict[str, str]]:
+        """Authenticate, route, check the permission, charge the budget, run the handler."""
+        caller, tenant_state = self.validator.validate(headers.get("authorization"))
+        route, match = _resolve(method, path)
+        caller.require(route.allowed)
+        throttle_headers = self._charge(caller, tenant_state, route, method, params)
+        graph_request = GraphRequest(
+            platform=self.platform,
+            caller=caller,
+            method=method,
+            version=version,
+            path=path,
+            params=params,
+            headers=headers,
+            body=_json_body(raw_body),
+            match=match,
+        )
+        return route.handler(graph_request), throttle_headers
+
+    def _charge(
+        self,
+        caller: Caller,
+        state: TenantState,
+        route: Route,
+        method: str,
+        params: Mapping[str, str],
+    ) -> dict[str, str]:
+        if not state.throttling:
+            return {}
+        budget = self._budget(caller.tenant_id)
+        top = params.get("$top")
+        cost = request_cost(
+            method,
+            route.collection,
+            selected="$select" in params,
+            top=int(top) if top and top.isdigit() else None,
+        )
+        decision = self.throttle.charge(caller.tenant_id, caller.app_id, cost, budget)
+        headers = decision.headers(caller.tenant_id, caller.app_id)
+        if not decision.allowed:
+            raise TooManyRequests(
+                "Too many requests. The application exceeded its resource unit budget; retry "
+                "after the number of seconds in Retry-After.",
+                headers=headers,
+            )
+        return headers
+
+    def _budget(self, tenant_id: str) -> int:
+        """The tenant's per-app budget by size, recounted only when the directory changed."""
+        revision = self.validator.revision()
+        cached = self._budgets.get(tenant_id)
+        if cached is not None and cached[0] == revision:
+            return cached[1]
+        from tenantlab.directory.queries import PageQuery
+
+        page = self.platform.directory.page_users(
+            tenant=tenant_id, query=PageQuery(top=1, count=True)
+        )
+        budget = tenant_budget(page.count or 0)
+        self._budgets[tenant_id] = (revision, budget)
+        return budget
+
+
+def _resolve(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    allowed_methods = []
+    for candidate in ROUTES:
+        match = candidate.pattern.match(path)
+        if match is None:
+            continue
+        if candidate.method == method:
+            return candidate, {k: v for k, v in match.groupdict().items() if v is not None}
+        allowed_methods.append(candidate.method)
+    if allowed_methods:
+        raise MethodNotAllowed("Specified HTTP method is not allowed for the request target.")
+    segment = next((s for s in path.split("/") if s), "")
+    raise InvalidRequest(f"Resource not found for the segment '{segment}'.", code="BadRequest")
+
+
+def _params(request: Request) -> dict[str, str]:
+    """Query options; Graph accepts `$top` and `top` alike, and repeats are an error."""
+    params: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        key = name if name.startswith("$") or name.startswith("@") else f"${name}"
+        known = key.lower() in {"$top", "$select", "$filter", "$orderby", "$count", "$skiptoken"}
+        if not name.startswith("$") and not known:
+            continue  # ordinary query parameters are not OData options
+        key = key.lower() if known else key
+        if key in params:
+            raise InvalidRequest(f"Query option '{key}' was specified more than once.")
+        params[key] = value
+    return params
+
+
+def _json_body(raw: bytes) -> dict[str, Any] | None:
+    if not raw.strip():
+        return None
+    if len(raw) > MAX_BODY:
+        raise InvalidRequest("The request body is too large.", code="BadRequest")
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        value = None
+    if not isinstance(value, dict):
+        raise InvalidRequest(
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and "
+            "payload is of valid JSON format.",
+            code="BadRequest",
+        )
+    return value
+
+
+def _render(result: Result) -> Response:
+    if result.text is not None:
+        return Response(result.text, result.status, result.headers, "text/plain;charset=utf-8")
+    if result.body is None:
+        return Response(None, result.status, result.headers)
+    content = json.dumps(result.body, separators=(",", ":"), ensure_ascii=False)
+    return Response(content.encode(), result.status, result.headers, JSON_TYPE)
+
+
+def _error_response(
+    status: int,
+    code: str,
+    message: str,
+    ids: Mapping[str, str],
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                "request-id": ids["request-id"],
+                "client-request-id": ids["client-request-id"],
+            },
+        }
+    }
+    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(content, status, dict(headers or {}), JSON_TYPE)
+
+
+def create_app(
+    platform: Platform,
+    *,
+    settings: GraphSettings | None = None,
+    throttle_limit: int | None = None,
+) -> ASGIApp:
+    """Graph over `platform`; `throttle_limit` (or TENANTLAB_GRAPH_THROTTLE_LIMIT) replaces the
+    published budget of tenants with throttling on."""
+    settings = settings or load_graph_settings()
+    return GraphApp(platform, throttle_limit=throttle_limit or settings.throttle_limit)

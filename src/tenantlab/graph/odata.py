@@ -1,0 +1,284 @@
+"""OData query options as Graph reads them: $top, $select, $filter, $orderby, $count, $skiptoken.
+
+`$filter` is parsed here into the directory's expression tree (`tenantlab.directory.queries`),
+which the directory turns into SQL; nothing is filtered in Python. The grammar is the part of
+OData v4 Graph accepts on directory objects without advanced queries:
+
+    expr       := and_expr ("or" and_expr)*
+    and_expr   := unary ("and" unary)*
+    unary      := "not" unary | "(" expr ")" | "startswith(" prop "," literal ")"
+                | prop ("eq"|"ne"|"ge"|"le") literal | prop "in" "(" literal ("," literal)* ")"
+    literal    := 'text' ('' escapes a quote) | true | false | null | GUID | number
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tenantlab.directory.queries import Comparison, Expression, Junction, Negation, PageQuery
+from tenantlab.graph.errors import InvalidRequest
+from tenantlab.ids import b64url, b64url_decode
+
+MAX_TOP = 999
+DEFAULT_TOP = 100
+KNOWN_OPTIONS = frozenset(
+    {"$top", "$select", "$filter", "$orderby", "$count", "$skiptoken", "$search", "$expand"}
+)
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<string>'(?:[^']|'')*')
+      | (?P<punct>[(),])
+      | (?P<word>[A-Za-z_][A-Za-z0-9_./-]*|-?\d+(?:\.\d+)?)
+    )""",
+    re.VERBOSE,
+)
+_COMPARATORS = frozenset({"eq", "ne", "ge", "le"})
+_SKIPTOKEN_PREFIX = "tl1."
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    """What a list request asked for, already validated."""
+
+    page: PageQuery
+    select: tuple[str, ...] | None
+    raw: Mapping[str, str]
+
+
+def _invalid_filter(detail: str) -> InvalidRequest:
+    return InvalidRequest(f"Invalid filter clause: {detail}", code="BadRequest")
+
+
+class _FilterParser:
+    def __init__(self, text: str) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        position = 0
+        while position < len(text):
+            if text[position:].strip() == "":
+                break
+            match = _TOKEN.match(text, position)
+            if match is None or match.end() == position:
+                raise _invalid_filter(f"syntax error at position {position} in '{text}'.")
+            kind = match.lastgroup or "word"
+            self.tokens.append((kind, match.group(kind)))
+            position = match.end()
+        self.index = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None:
+            raise _invalid_filter("the expression ends too early.")
+        self.index += 1
+        return token
+
+    def expect(self, value: str) -> None:
+        _, text = self.take()
+        if text.lower() != value:
+            raise _invalid_filter(f"expected '{value}' but found '{text}'.")
+
+    def keyword(self, value: str) -> bool:
+        token = self.peek()
+        if token is not None and token[0] == "word" and token[1].lower() == value:
+            self.index += 1
+            return True
+        return False
+
+    def parse(self) -> Expression:
+        expression = self.expression()
+        if self.peek() is not None:
+            raise _invalid_filter(f"unexpected '{self.peek()[1]}'.")  # type: ignore[index]
+        return expression
+
+    def expression(self) -> Expression:
+        operands = [self.conjunction()]
+        while self.keyword("or"):
+            operands.append(self.conjunction())
+        return operands[0] if len(operands) == 1 else Junction("or", tuple(operands))
+
+    def conjunction(self) -> Expression:
+        operands = [self.unary()]
+        while self.keyword("and"):
+            operands.append(self.unary())
+        return operands[0] if len(operands) == 1 else Junction("and", tuple(operands))
+
+    def unary(self) -> Expression:
+        if self.keyword("not"):
+            return Negation(self.unary())
+        token = self.peek()
+        if token == ("punct", "("):
+            self.take()
+            inner = self.expression()
+            self.expect(")")
+            return inner
+        kind, name = self.take()
+        if kind != "word":
+            raise _invalid_filter(f"expected a property name, found '{name}'.")
+        if name.lower() == "startswith" and self.peek() == ("punct", "("):
+            self.take()
+            prop = self.property_name()
+            self.expect(",")
+            value = self.literal()
+            self.expect(")")
+            return Comparison(prop, "startswith", value)
+        _, operator = self.take()
+        operator = operator.lower()
+        if operator == "in":
+            self.expect("(")
+            values = [self.literal()]
+            while self.peek() == ("punct", ","):
+                self.take()
+                values.append(self.literal())
+            self.expect(")")
+            return Comparison(name, "in", tuple(values))
+        if operator not in _COMPARATORS:
+            raise _invalid_filter(f"the operator '{operator}' is not supported.")
+        return Comparison(name, operator, self.literal())
+
+    def property_name(self) -> str:
+        kind, name = self.take()
+        if kind != "word":
+            raise _invalid_filter(f"expected a property name, found '{name}'.")
+        return name
+
+    def literal(self) -> Any:
+        kind, text = self.take()
+        if kind == "string":
+            return text[1:-1].replace("''", "'")
+        lowered = text.lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        if lowered == "null":
+            return None
+        if kind == "word" and re.fullmatch(r"-?\d+(?:\.\d+)?", text):
+            return float(text) if "." in text else int(text)
+        raise _invalid_filter(f"'{text}' is not a literal value.")
+
+
+def parse_filter(text: str) -> Expression:
+    return _FilterParser(text).parse()
+
+
+def parse_top(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_TOP
+    try:
+        top = int(value)
+    except ValueError:
+        raise InvalidRequest(f"Invalid page size specified: '{value}'.") from None
+    if not 1 <= top <= MAX_TOP:
+        raise InvalidRequest(
+            f"Invalid page size specified: '{value}'. Must be between 1 and {MAX_TOP} inclusive."
+        )
+    return top
+
+
+def parse_select(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    names = tuple(part.strip() for part in value.split(",") if part.strip())
+    return names or None
+
+
+def parse_orderby(value: str | None) -> tuple[str | None, bool]:
+    if value is None or not value.strip():
+        return None, False
+    clauses = [c.strip() for c in value.split(",") if c.strip()]
+    if len(clauses) != 1:
+        raise InvalidRequest(
+            "Sorting not supported for current query.", code="Request_UnsupportedQuery"
+        )
+    parts = clauses[0].split()
+    if len(parts) > 2 or (len(parts) == 2 and parts[1].lower() not in ("asc", "desc")):
+        raise InvalidRequest(f"Invalid $orderby clause: '{value}'.", code="BadRequest")
+    return parts[0], len(parts) == 2 and parts[1].lower() == "desc"
+
+
+def encode_skiptoken(after: tuple[Any, str], order_by: str | None, descending: bool) -> str:
+    """Opaque to clients (use it verbatim); carries the last (sort value, id) and the sort."""
+    body = json.dumps([after[0], after[1], order_by, descending], separators=(",", ":"))
+    return _SKIPTOKEN_PREFIX + b64url(body.encode())
+
+
+def decode_skiptoken(token: str, order_by: str | None, descending: bool) -> tuple[Any, str]:
+    invalid = InvalidRequest("The specified page token value is invalid or has expired.")
+    if not token.startswith(_SKIPTOKEN_PREFIX):
+        raise invalid
+    try:
+        encoded = token[len(_SKIPTOKEN_PREFIX) :]
+        value, last_id, token_order, token_descending = json.loads(b64url_decode(encoded))
+    except (ValueError, TypeError):
+        raise invalid from None
+    if token_order != order_by or token_descending != descending or not isinstance(last_id, str):
+        raise invalid
+    return value, last_id
+
+
+def list_options(params: Mapping[str, str], headers: Mapping[str, str]) -> ListOptions:
+    """Validate a collection request's query options the way Graph does."""
+    for name in params:
+        if name.startswith("$") and name.lower() not in KNOWN_OPTIONS:
+            raise InvalidRequest(f"Query option '{name}' is not allowed.", code="BadRequest")
+    if "$skip" in params:
+        raise InvalidRequest("'$skip' is not supported by the service.", code="BadRequest")
+    if "$expand" in params:
+        raise InvalidRequest(
+            "$expand is not supported by tenantlab's Graph.", code="Request_UnsupportedQuery"
+        )
+    if "$search" in params:
+        raise InvalidRequest(
+            "Request with $search query parameter only works through MSGraph with a special "
+            "request header: 'ConsistencyLevel: eventual'",
+            code="Request_UnsupportedQuery",
+        )
+    count_text = params.get("$count")
+    count = False
+    if count_text is not None:
+        if count_text.lower() not in ("true", "false"):
+            raise InvalidRequest(f"Invalid value for $count: '{count_text}'.", code="BadRequest")
+        count = count_text.lower() == "true"
+        if count and headers.get("consistencylevel", "").lower() != "eventual":
+            raise InvalidRequest("$count is not currently supported.", code="Request_BadRequest")
+    order_by, descending = parse_orderby(params.get("$orderby"))
+    filter_text = params.get("$filter")
+    if filter_text is not None and not filter_text.strip():
+        raise _invalid_filter("the expression is empty.")
+    expression = parse_filter(filter_text) if filter_text else None
+    skiptoken = params.get("$skiptoken")
+    after = decode_skiptoken(skiptoken, order_by, descending) if skiptoken else None
+    page = PageQuery(
+        top=parse_top(params.get("$top")),
+        filter=expression,
+        order_by=order_by,
+        descending=descending,
+        after=after,
+        count=count,
+    )
+    return ListOptions(page=page, select=parse_select(params.get("$select")), raw=params)
+
+
+def select_properties(
+    document: dict[str, Any], select: tuple[str, ...] | None, type_name: str
+) -> dict[str, Any]:
+    """Keep only `$select`ed properties (case-insensitive names, `id` always kept)."""
+    if not select:
+        return document
+    by_lower = {name.lower(): name for name in document}
+    chosen = []
+    for wanted in select:
+        name = by_lower.get(wanted.lower())
+        if name is None:
+            raise InvalidRequest(
+                f"Could not find a property named '{wanted}' on type '{type_name}'."
+            )
+        chosen.append(name)
+    if "id" in document and "id" not in chosen:
+        chosen.append("id")
+    return {name: document[name] for name in dict.fromkeys(chosen)}

@@ -1,0 +1,192 @@
+"""`/servicePrincipals` and their `appRoleAssignments` (admin consent to app permissions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tenantlab.directory import ServicePrincipalNotFound
+from tenantlab.directory.graph_shapes import app_role_assignment_json, service_principal_document
+from tenantlab.graph.errors import InvalidRequest
+from tenantlab.graph.odata import list_options, select_properties
+from tenantlab.graph.routing import (
+    APPLICATIONS_READ,
+    APPLICATIONS_WRITE,
+    ASSIGNMENTS_READ,
+    ASSIGNMENTS_WRITE,
+    GraphRequest,
+    Result,
+    Route,
+    not_found,
+    object_id,
+    reject_unknown,
+    route,
+)
+from tenantlab.graph.users import collection_page
+from tenantlab.ids import is_guid, normalize_guid
+from tenantlab.storage.schema import AppRoleAssignment, ServicePrincipal
+
+TYPE = "microsoft.graph.servicePrincipal"
+ASSIGNMENT_PROPERTIES = frozenset({"principalId", "resourceId", "appRoleId", "principalType"})
+
+
+def _principal_by_id(request: GraphRequest, key: str) -> ServicePrincipal:
+    guid = object_id(key)
+    try:
+        found = request.platform.directory.get_service_principal(tenant=request.tenant, key=guid)
+    except ServicePrincipalNotFound:
+        raise not_found(key) from None
+    if found.id != guid:
+        raise not_found(key)
+    return found
+
+
+def _principal(request: GraphRequest) -> ServicePrincipal:
+    app_id = request.match.get("app_id")
+    if app_id is not None:
+        found = None
+        if is_guid(app_id):
+            found = next(
+                (
+                    sp
+                    for sp in request.platform.directory.page_service_principals(
+                        tenant=request.tenant,
+                        query=_by_app_id(normalize_guid(app_id)),
+                    ).items
+                ),
+                None,
+            )
+        if found is None:
+            raise not_found(app_id)
+        return found
+    return _principal_by_id(request, request.match["key"])
+
+
+def _by_app_id(app_id: str) -> Any:
+    from tenantlab.directory.queries import Comparison, PageQuery
+
+    return PageQuery(top=1, filter=Comparison("appId", "eq", app_id))
+
+
+def _document(request: GraphRequest, sp: ServicePrincipal) -> dict[str, Any]:
+    return service_principal_document(request.platform.directory, sp)
+
+
+def list_service_principals(request: GraphRequest) -> Result:
+    options = list_options(request.params, request.headers)
+    page = request.platform.directory.page_service_principals(
+        tenant=request.tenant, query=options.page
+    )
+    values = [select_properties(_document(request, sp), options.select, TYPE) for sp in page.items]
+    return collection_page(request, options, page, values, "servicePrincipals")
+
+
+def get_service_principal(request: GraphRequest) -> Result:
+    select = list_options({k: v for k, v in request.params.items() if k == "$select"}, {}).select
+    body = {"@odata.context": request.context("servicePrincipals/$entity")}
+    body.update(select_properties(_document(request, _principal(request)), select, TYPE))
+    return Result(body=body)
+
+
+def create_service_principal(request: GraphRequest) -> Result:
+    body = request.json()
+    reject_unknown(
+        body, frozenset({"appId", "accountEnabled", "tags", "appRoleAssignmentRequired"})
+    )
+    app_id = body.get("appId")
+    if not isinstance(app_id, str) or not is_guid(app_id):
+        raise InvalidRequest(
+            "Invalid value specified for property 'appId' of resource 'ServicePrincipal'."
+        )
+    directory = request.platform.directory
+    sp = directory.create_service_principal(tenant=request.tenant, app_id=app_id)
+    if body.get("appRoleAssignmentRequired"):
+        directory.set_assignment_required(tenant=request.tenant, key=sp.id, required=True)
+        sp = directory.get_service_principal(tenant=request.tenant, key=sp.id)
+    document = {"@odata.context": request.context("servicePrincipals/$entity")}
+    document.update(_document(request, sp))
+    location = request.link(f"/servicePrincipals/{sp.id}", {})
+    return Result(status=201, body=document, headers={"Location": location})
+
+
+def _assignment_json(request: GraphRequest, row: AppRoleAssignment) -> dict[str, Any]:
+    directory = request.platform.directory
+    principal = directory.get_service_principal(tenant=request.tenant, key=row.principal_id)
+    resource = directory.get_service_principal(tenant=request.tenant, key=row.resource_id)
+    return app_role_assignment_json(row, principal=principal, resource=resource)
+
+
+def _assignments_context(request: GraphRequest, sp: ServicePrincipal, entity: bool) -> str:
+    fragment = f"servicePrincipals('{sp.id}')/appRoleAssignments"
+    return request.context(fragment + ("/$entity" if entity else ""))
+
+
+def list_assignments(request: GraphRequest) -> Result:
+    sp = _principal(request)
+    rows = request.platform.directory.app_role_assignments_of(
+        tenant=request.tenant, principal_id=sp.id
+    )
+    return Result(
+        body={
+            "@odata.context": _assignments_context(request, sp, False),
+            "value": [_assignment_json(request, row) for row in rows],
+        }
+    )
+
+
+def create_assignment(request: GraphRequest) -> Result:
+    """Admin consent: `principalId` (this service principal) gets `appRoleId` of `resourceId`."""
+    body = request.json()
+    reject_unknown(body, ASSIGNMENT_PROPERTIES)
+    sp = _principal(request)
+    for name in ("principalId", "resourceId", "appRoleId"):
+        value = body.get(name)
+        if not isinstance(value, str) or not is_guid(value):
+            raise InvalidRequest(
+                f"Invalid value specified for property '{name}' of resource 'AppRoleAssignment'."
+            )
+    if normalize_guid(body["principalId"]) != sp.id:
+        raise InvalidRequest(
+            "The principalId in the request body must be the service principal in the URL."
+        )
+    resource = _principal_by_id(request, body["resourceId"])
+    directory = request.platform.directory
+    role_id = normalize_guid(body["appRoleId"])
+    roles = directory.effective_app_roles(resource)
+    if not any(r["id"] == role_id for r in roles):
+        raise InvalidRequest(
+            f"Permission being assigned was not found on application '{resource.app_id}'."
+        )
+    existing = directory.app_role_assignments_of(tenant=request.tenant, principal_id=sp.id)
+    if any(r.resource_id == resource.id and r.app_role_id == role_id for r in existing):
+        raise InvalidRequest("Permission being assigned already exists on the object.")
+    row = directory.grant_app_role(
+        tenant=request.tenant, client=sp.id, resource=resource.id, role=role_id
+    )
+    document = {"@odata.context": _assignments_context(request, sp, True)}
+    document.update(_assignment_json(request, row))
+    return Result(status=201, body=document)
+
+
+def delete_assignment(request: GraphRequest) -> Result:
+    sp = _principal(request)
+    key = request.match["sub"]
+    rows = request.platform.directory.app_role_assignments_of(
+        tenant=request.tenant, principal_id=sp.id
+    )
+    if not any(row.id == key for row in rows):
+        raise not_found(key)
+    request.platform.directory.revoke_app_role_assignment(tenant=request.tenant, assignment_id=key)
+    return Result(status=204)
+
+
+_SP = "/servicePrincipals{app}"
+_ASSIGNMENTS = _SP + "/appRoleAssignments"
+_C = "servicePrincipals"
+ROUTES: list[Route] = [
+    route("GET", "/servicePrincipals", list_service_principals, APPLICATIONS_READ, _C),
+    route("POST", "/servicePrincipals", create_service_principal, APPLICATIONS_WRITE, _C),
+    route("GET", _SP, get_service_principal, APPLICATIONS_READ, _C),
+    route("GET", _ASSIGNMENTS, list_assignments, ASSIGNMENTS_READ, _C),
+    route("POST", _ASSIGNMENTS, create_assignment, ASSIGNMENTS_WRITE, _C),
+    route("DELETE", _ASSIGNMENTS + "/{sub}", delete_assignment, ASSIGNMENTS_WRITE, _C),
+]

@@ -1,0 +1,194 @@
+"""`/users`: list, get, create, update, delete (User.Read.All ... User.ReadWrite.All)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tenantlab.directory import UserNotFound
+from tenantlab.directory.graph_shapes import USER_PROPERTIES, user_json
+from tenantlab.directory.queries import Page, PageQuery
+from tenantlab.graph.errors import InvalidRequest
+from tenantlab.graph.odata import ListOptions, encode_skiptoken, list_options
+from tenantlab.graph.routing import (
+    USERS_READ,
+    USERS_WRITE,
+    GraphRequest,
+    Result,
+    Route,
+    not_found,
+    reject_unknown,
+    route,
+)
+
+# Graph property -> (directory field, JSON type) for what a client may set on a user.
+WRITABLE: dict[str, tuple[str, type]] = {
+    "displayName": ("display_name", str),
+    "givenName": ("given_name", str),
+    "surname": ("surname", str),
+    "mail": ("mail", str),
+    "mailNickname": ("mail_nickname", str),
+    "jobTitle": ("job_title", str),
+    "mobilePhone": ("mobile_phone", str),
+    "officeLocation": ("office_location", str),
+    "preferredLanguage": ("preferred_language", str),
+    "businessPhones": ("business_phones", list),
+    "accountEnabled": ("account_enabled", bool),
+}
+CREATE_ALLOWED = frozenset({*WRITABLE, "userPrincipalName", "passwordProfile", "userType"})
+UPDATE_ALLOWED = frozenset({*WRITABLE, "passwordProfile"})
+REQUIRED_ON_CREATE = ("accountEnabled", "displayName", "mailNickname", "userPrincipalName")
+
+
+def collection_page(
+    request: GraphRequest,
+    options: ListOptions,
+    page: Page[Any],
+    values: list[dict[str, Any]],
+    fragment: str,
+) -> Result:
+    """A collection response in Graph's property order, with a nextLink to the next page."""
+    if options.select:
+        fragment = f"{fragment}({','.join(options.select)})"
+    body: dict[str, Any] = {"@odata.context": request.context(fragment)}
+    if page.count is not None:
+        body["@odata.count"] = page.count
+    if page.next_after is not None:
+        params = {k: v for k, v in options.raw.items() if k != "$skiptoken"}
+        params["$skiptoken"] = encode_skiptoken(
+            page.next_after, options.page.order_by, options.page.descending
+        )
+        body["@odata.nextLink"] = request.link(request.path.rstrip("/"), params)
+    body["value"] = values
+    return Result(body=body)
+
+
+def _check_select(select: tuple[str, ...] | None) -> None:
+    known = {name.lower() for name in USER_PROPERTIES}
+    for name in select or ():
+        if name.lower() not in known:
+            raise InvalidRequest(
+                f"Could not find a property named '{name}' on type 'microsoft.graph.user'."
+            )
+
+
+def list_users(request: GraphRequest) -> Result:
+    options = list_options(request.params, request.headers)
+    _check_select(options.select)
+    page = request.platform.directory.page_users(tenant=request.tenant, query=options.page)
+    values = [user_json(user, options.select) for user in page.items]
+    return collection_page(request, options, page, values, "users")
+
+
+def count_users(request: GraphRequest) -> Result:
+    if request.headers.get("consistencylevel", "").lower() != "eventual":
+        raise InvalidRequest("$count is not currently supported.")
+    options = list_options({k: v for k, v in request.params.items() if k == "$filter"}, {})
+    query = PageQuery(top=1, filter=options.page.filter, count=True)
+    page = request.platform.directory.page_users(tenant=request.tenant, query=query)
+    return Result(text=str(page.count))
+
+
+def _user(request: GraphRequest) -> Any:
+    key = request.match["key"]
+    try:
+        return request.platform.directory.get_user(tenant=request.tenant, key=key)
+    except UserNotFound:
+        raise not_found(key) from None
+
+
+def get_user(request: GraphRequest) -> Result:
+    options = list_options({k: v for k, v in request.params.items() if k == "$select"}, {})
+    _check_select(options.select)
+    body = {"@odata.context": request.context("users/$entity")}
+    body.update(user_json(_user(request), options.select))
+    return Result(body=body)
+
+
+def _fields(body: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, (field, kind) in WRITABLE.items():
+        if name not in body:
+            continue
+        value = body[name]
+        if value is not None and not isinstance(value, kind):
+            expected = {str: "Edm.String", bool: "Edm.Boolean", list: "Collection(Edm.String)"}
+            raise InvalidRequest(
+                f"Cannot convert the literal '{value}' to the expected type '{expected[kind]}'."
+            )
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise InvalidRequest("Cannot convert a value to the expected type 'Edm.String'.")
+        fields[field] = value if value is not None or kind is not list else []
+    return fields
+
+
+def _password(body: dict[str, Any]) -> str | None:
+    profile = body.get("passwordProfile")
+    if profile is None:
+        return None
+    password = profile.get("password") if isinstance(profile, dict) else None
+    if not isinstance(password, str) or not password:
+        raise InvalidRequest(
+            "Invalid value specified for property 'passwordProfile' of resource 'User'."
+        )
+    return password
+
+
+def create_user(request: GraphRequest) -> Result:
+    body = request.json()
+    reject_unknown(body, CREATE_ALLOWED)
+    for name in (*REQUIRED_ON_CREATE, "passwordProfile"):
+        if body.get(name) in (None, ""):
+            raise InvalidRequest(
+                f"Invalid value specified for property '{name}' of resource 'User'."
+            )
+    if body.get("userType", "Member") != "Member":
+        raise InvalidRequest("Invalid value specified for property 'userType' of resource 'User'.")
+    upn = body["userPrincipalName"]
+    if not isinstance(upn, str):
+        raise InvalidRequest(
+            f"Cannot convert the literal '{upn}' to the expected type 'Edm.String'."
+        )
+    fields = _fields(body)
+    user = request.platform.directory.create_user(
+        tenant=request.tenant,
+        user_principal_name=upn,
+        password=_password(body),
+        **fields,
+    )
+    document = {"@odata.context": request.context("users/$entity")}
+    document.update(user_json(user))
+    location = request.link(f"/users/{user.id}", {})
+    return Result(status=201, body=document, headers={"Location": location})
+
+
+def update_user(request: GraphRequest) -> Result:
+    body = request.json()
+    if "userPrincipalName" in body:
+        raise InvalidRequest(
+            "Updating userPrincipalName is not supported by tenantlab; create a new user instead."
+        )
+    reject_unknown(body, UPDATE_ALLOWED)
+    fields = _fields(body)
+    password = _password(body)
+    if password is not None:
+        fields["password"] = password
+    user = _user(request)
+    if fields:
+        request.platform.directory.update_user(tenant=request.tenant, key=user.id, **fields)
+    return Result(status=204)
+
+
+def delete_user(request: GraphRequest) -> Result:
+    user = _user(request)
+    request.platform.directory.delete_user(tenant=request.tenant, key=user.id)
+    return Result(status=204)
+
+
+ROUTES: list[Route] = [
+    route("GET", "/users", list_users, USERS_READ, "users"),
+    route("POST", "/users", create_user, USERS_WRITE, "users"),
+    route("GET", r"/users/\$count", count_users, USERS_READ, "users"),
+    route("GET", "/users/{key}", get_user, USERS_READ, "users"),
+    route("PATCH", "/users/{key}", update_user, USERS_WRITE, "users"),
+    route("DELETE", "/users/{key}", delete_user, USERS_WRITE, "users"),
+]
