@@ -1,0 +1,65 @@
+"""`tenantlab quickstart` and `tenantlab up`: the whole daemon quickstart in one process."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tenantlab.cli._common import load_settings
+from tenantlab.config import DEFAULT_PORT, DEFAULT_TODO_PORT
+
+
+def _port_options(func: click.decorators.FC) -> click.decorators.FC:
+    func = click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where to write the official samples' configs (default: DATA_FOLDER/quickstart).",
+    )(func)
+    func = click.option(
+        "--todo-port",
+        type=click.IntRange(0, 65535),
+        default=DEFAULT_TODO_PORT,
+        show_default=True,
+        help="The ToDo API's port (the samples' 44351; 0 picks a free one).",
+    )(func)
+    func = click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        default=None,
+        help=f"The cloud origin's port (default {DEFAULT_PORT}; 0 picks a free one).",
+    )(func)
+    return func
+
+
+def _run(port: int | None, todo_port: int, out: Path | None, *, daemon: bool, once: bool) -> None:
+    from tenantlab.quickstart import QuickstartOptions, run
+
+    settings = load_settings(port=port)
+    options = QuickstartOptions(todo_port=todo_port, out=out, run_daemon=daemon, once=once)
+    try:
+        code = run(settings, options, sys.stdout)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code)
+
+
+@click.command()
+@_port_options
+@click.option("--once", is_flag=True, help="Exit when the daemon is done (exit 0: every step ok).")
+def quickstart(port: int | None, todo_port: int, out: Path | None, once: bool) -> None:
+    """Serve the cloud and the ToDo API, provision the quickstart's tenants, run the daemon.
+
+    Idempotent: a second run reuses the tenants, apps and credentials. Without --once the servers
+    stay up with a status panel until Ctrl+C.
+    """
+    _run(port, todo_port, out, daemon=True, once=once)
+
+
+@click.command()
+@_port_options
+def up(port: int | None, todo_port: int, out: Path | None) -> None:
+    """Serve the cloud and the ToDo API with the quickstart's tenants until Ctrl+C."""
+    _run(port, todo_port, out, daemon=False, once=False)

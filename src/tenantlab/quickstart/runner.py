@@ -1,0 +1,167 @@
+"""`tenantlab quickstart` / `tenantlab up`: one process, the whole quickstart.
+
+bind both ports -> open the platform (SQLite in the data folder) -> local CA + TLS certificate ->
+provision (idempotent) -> signing keys -> write the samples' configs -> serve the cloud origin and
+the ToDo API -> run the daemon steps (quickstart only) -> `--once`: stop; otherwise the status
+panel until Ctrl+C (or SIGTERM), then a graceful shutdown.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from tenantlab.apiauth import BearerAuthenticator, TokenValidator
+from tenantlab.config import DEFAULT_TODO_PORT, PlatformSettings
+from tenantlab.keys import ensure_tls
+from tenantlab.platform import Platform
+from tenantlab.quickstart.configs import Endpoints, SampleConfigs, write_sample_configs
+from tenantlab.quickstart.panel import panel_lines
+from tenantlab.quickstart.provision import Provisioned, provision
+from tenantlab.quickstart.servers import Servers, bind, bound_port
+from tenantlab.quickstart.steps import Console, run_steps, summary
+from tenantlab.server import create_cloud_app
+from tenantlab.todo import (
+    TodoApiSettings,
+    TodoStore,
+    create_app,
+    open_todo_database,
+    validator_for,
+)
+
+
+@dataclass(frozen=True)
+class QuickstartOptions:
+    todo_port: int = DEFAULT_TODO_PORT
+    out: Path | None = None  # default: {home}/quickstart
+    run_daemon: bool = True  # False: `tenantlab up`
+    once: bool = False
+
+
+def _display(path: Path) -> str:
+    home = Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+
+
+def _provision_lines(p: Provisioned) -> list[str]:
+    if not p.changes:
+        return [
+            f"reused {p.workforce.display_name} ({p.workforce.id}) and "
+            f"{p.external.display_name} ({p.external.id}): nothing to change"
+        ]
+    return ["provisioned:", *(f"  + {change}" for change in p.changes)]
+
+
+def run(settings: PlatformSettings, options: QuickstartOptions, stream: TextIO) -> int:
+    """Run it; the exit code is 0 when every daemon step succeeded (or none was asked for)."""
+    started = time.perf_counter()
+    console = Console(stream)
+    cloud_sock = bind(settings.host, settings.port, "--port")
+    try:
+        todo_sock = bind(settings.host, options.todo_port, "--todo-port")
+    except BaseException:
+        cloud_sock.close()
+        raise
+    settings = settings.model_copy(update={"port": bound_port(cloud_sock)})
+    todo_origin = f"https://localhost:{bound_port(todo_sock)}"
+    servers: Servers | None = None
+    todo_app: Any = None
+    platform: Platform | None = None
+    try:
+        command = "quickstart" if options.run_daemon else "up"
+        console.line(f"tenantlab {command}: data folder {_display(settings.home)}")
+        platform = Platform.open(settings)
+        public_host = urlsplit(settings.origin).hostname
+        tls = ensure_tls(settings.home, [public_host] if public_host else [])
+        provisioned = provision(platform)
+        for tenant in (provisioned.workforce, provisioned.external):
+            platform.keys.active(tenant.id)  # a signing key exists before the first request
+        for line in _provision_lines(provisioned):
+            console.line(line)
+        endpoints = Endpoints(cloud=settings.origin, todo=todo_origin, ca_bundle=tls.ca_bundle)
+        configs = write_sample_configs(
+            options.out or settings.home / "quickstart", provisioned, endpoints
+        )
+        console.line(f"sample configs written to {_display(configs.folder)}")
+        todo_app, validator = _todo_app(settings, provisioned, endpoints)
+        servers = Servers(certfile=tls.server_cert, keyfile=tls.server_key)
+        servers.on_stop(validator.aclose)
+        servers.add(create_cloud_app(platform), cloud_sock)
+        servers.add(todo_app, todo_sock)
+        servers.start()
+        console.line(
+            f"serving {endpoints.cloud} (token service, Graph, admin center) and "
+            f"{endpoints.todo_list} (ToDo API)"
+        )
+        ok = True
+        if options.run_daemon:
+            results = run_steps(configs, provisioned, endpoints, stream)
+            ok, text = summary(results)
+            console.line()
+            console.line(f"quickstart: {text} ({time.perf_counter() - started:.1f} s)")
+        if not options.once:
+            _panel_until_stopped(console, provisioned, endpoints, configs, servers)
+        return 0 if ok else 1
+    finally:
+        if servers is not None:
+            servers.stop()
+        else:
+            cloud_sock.close()
+            todo_sock.close()
+        if todo_app is not None:
+            todo_app.state.todo_store.database.dispose()
+        if platform is not None:
+            platform.close()
+        if servers is not None:
+            console.line("stopped")
+
+
+def _todo_app(
+    settings: PlatformSettings, p: Provisioned, e: Endpoints
+) -> tuple[Any, TokenValidator]:
+    """The ToDo API of the external tenant, trusting tokens of the cloud origin served beside it.
+
+    Built from its parts (as `todo.build_app` does) to keep the validator, whose HTTPS client
+    to the cloud origin is closed before the servers stop.
+    """
+    todo_settings = TodoApiSettings(
+        instance=e.cloud,
+        tenant_id=p.external.id,
+        client_id=p.todo_api.app_id,
+        ca_bundle=e.ca_bundle,
+        home=settings.home,
+        host=settings.host,
+    )
+    validator = validator_for(todo_settings)
+    store = TodoStore(open_todo_database(todo_settings.resolved_database_url))
+    return create_app(todo_settings, store, BearerAuthenticator(validator)), validator
+
+
+def _panel_until_stopped(
+    console: Console, p: Provisioned, e: Endpoints, configs: SampleConfigs, servers: Servers
+) -> None:
+    """Show the panel, then wait for Ctrl+C or SIGTERM (or the servers ending on their own)."""
+    console.line()
+    for line in panel_lines(p, e, configs, stop_hint=True):
+        console.line(line)
+    stop = threading.Event()
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl+C (SIGINT) and SIGTERM both mean "stop cleanly", even where a shell started us
+        # with SIGINT ignored (a background job).
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        while not stop.is_set() and servers.running:
+            stop.wait(0.5)
+    except KeyboardInterrupt:
+        pass  # Ctrl+C is how one stops it: not an error
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    console.line("stopping (graceful shutdown)...")
