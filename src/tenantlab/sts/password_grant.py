@@ -180,12 +180,16 @@ class PasswordGrant:
                 now=request.now,
             )
             return caller.snapshot, caller.client, caller.acr
-        # A public client (MSAL's PublicClientApplication) proves nothing about itself.
+        # A public client (MSAL's PublicClientApplication) proves nothing about itself. The
+        # directory has no isFallbackPublicClient flag, so an app with any credential registered
+        # counts as confidential and must present one, as Entra demands (AADSTS7000218).
         snapshot, client = find_client(
             service.cache, request.snapshot, presented.client_id, request.tenant_segment
         )
         if not client.enabled:
             raise errors.client_disabled(client.app_id, client.display_name)
+        if client.passwords or client.certificates or client.federated:
+            raise errors.credentials_missing()
         return snapshot, client, ACR_PUBLIC
 
     async def __call__(self, service: TokenService, request: TokenRequest) -> IssuedToken:

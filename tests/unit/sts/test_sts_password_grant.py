@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -12,22 +13,22 @@ PASSWORD = "Tenantlab-Test-Passw0rd!"
 
 @pytest.fixture
 def ropc(sts: StsSetup) -> StsSetup:
+    """`sts` whose client (`daemon_app_id`) is a public client: an app with no credentials."""
     directory = sts.platform.directory
     for value in ("ToDoList.Read", "ToDoList.ReadWrite"):
         directory.add_permission_scope(tenant=sts.tenant.id, app=sts.api_app_id, value=value)
-    directory.grant_delegated(
-        tenant=sts.tenant.id,
-        client=sts.daemon_app_id,
-        resource=sts.api_uri,
-        scopes=["ToDoList.Read"],
-    )
+    public = directory.create_application(tenant=sts.tenant.id, display_name="ToDo public client")
+    for client in (public.app_id, sts.daemon_app_id):
+        directory.grant_delegated(
+            tenant=sts.tenant.id, client=client, resource=sts.api_uri, scopes=["ToDoList.Read"]
+        )
     directory.create_user(
         tenant=sts.tenant.id,
         user_principal_name=f"adele@{sts.domain}",
         display_name="Adele",
         password=PASSWORD,
     )
-    return sts
+    return dataclasses.replace(sts, daemon_app_id=public.app_id)
 
 
 def request(sts: StsSetup, **changes: str) -> Any:
@@ -58,10 +59,20 @@ def test_a_public_client_gets_a_delegated_token(ropc: StsSetup) -> None:
     assert "roles" not in claims
 
 
-def test_a_confidential_client_authenticates_too(ropc: StsSetup) -> None:
-    response = request(ropc, client_secret=ropc.secret)
+def test_a_confidential_client_authenticates_too(ropc: StsSetup, sts: StsSetup) -> None:
+    confidential = sts.daemon_app_id
+    response = request(ropc, client_id=confidential, client_secret=sts.secret)
     assert decode_jwt(response.json()["access_token"])[1]["azpacr"] == "1"
-    assert request(ropc, client_secret="wrong").json()["error_codes"] == [7000215]
+    wrong = request(ropc, client_id=confidential, client_secret="wrong")
+    assert wrong.json()["error_codes"] == [7000215]
+
+
+def test_a_confidential_client_cannot_pose_as_a_public_one(ropc: StsSetup, sts: StsSetup) -> None:
+    """An app with credentials must present one (Entra: AADSTS7000218), or anyone knowing its
+    client id could get user tokens in its name."""
+    response = request(ropc, client_id=sts.daemon_app_id)
+    assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
+    assert response.json()["error_codes"] == [7000218]
 
 
 @pytest.mark.parametrize("username", ["adele", "nobody@contoso.onmicrosoft.com"])
