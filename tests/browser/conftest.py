@@ -46,8 +46,10 @@ cloud = _integration.cloud
 _ca_environment = _integration._ca_environment
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API keeps an asyncio loop running in the main
+    # thread while it is open, which breaks every later test that calls asyncio.run().
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium (scripts/system-deps)"
         if os.environ.get("CI") == "true":
