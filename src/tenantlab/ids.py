@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import uuid
 
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -18,15 +19,16 @@ def new_guid() -> str:
     return str(uuid.uuid4())
 
 
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def is_guid(value: str) -> bool:
-    """True for the canonical 8-4-4-4-12 form (any case), as Entra accepts it."""
-    if len(value) != 36:
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return value.count("-") == 4
+    """True for the canonical 8-4-4-4-12 form (any case), as Entra accepts it.
+
+    A pattern, not `uuid.UUID()`: the token endpoint asks several times per request, and UUID()
+    also takes hyphens anywhere and non-ASCII digits.
+    """
+    return len(value) == 36 and _GUID.fullmatch(value) is not None
 
 
 def normalize_guid(value: str) -> str:

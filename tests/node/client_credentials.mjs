@@ -1,7 +1,7 @@
 // Acquire app-only tokens with unmodified @azure/msal-node, as a daemon would.
 //
-// Input (JSON on stdin): {authority, knownAuthorities, clientId, clientSecret | clientCertificate
-//   | clientAssertion, scopes, calls}
+// Input (JSON on stdin): {authority, knownAuthorities, clientId, clientSecret | clientCertificate,
+//   scopes, calls}
 // Output (JSON on stdout): {results: [{accessToken, fromCache, tokenType, expiresOn}]}
 //   or, when MSAL raises: {error: {name, errorCode, errorNo, subError, correlationId, message}}
 // The CA bundle comes from NODE_EXTRA_CA_CERTS, which Node reads at start-up.
@@ -16,7 +16,6 @@ const app = new ConfidentialClientApplication({
     clientId: input.clientId,
     clientSecret: input.clientSecret,
     clientCertificate: input.clientCertificate, // {thumbprintSha256, privateKey, x5c?}
-    clientAssertion: input.clientAssertion, // a federated token, passed through
     authority: input.authority,
     knownAuthorities: input.knownAuthorities,
   },

@@ -132,8 +132,11 @@ def _numeric_date(payload: dict[str, Any], name: str, *, required: bool) -> floa
 
 def check_time_window(
     payload: dict[str, Any], now: float, *, max_lifetime: float | None, skew: float = CLOCK_SKEW
-) -> None:
-    """`exp` required, `nbf`/`iat` optional (fractional seconds fine), skew both ways."""
+) -> tuple[float, float]:
+    """`exp` required, `nbf`/`iat` optional (fractional seconds fine), skew both ways.
+
+    Returns the window (from, until) in which the same assertion would pass this check again.
+    """
     expires = _numeric_date(payload, "exp", required=True)
     assert expires is not None
     not_before = _numeric_date(payload, "nbf", required=False)
@@ -152,6 +155,8 @@ def check_time_window(
                 f"The assertion is valid for more than {int(max_lifetime)} seconds; "
                 "ask for a shorter lifetime (exp)."
             )
+    latest_start = max((t for t in (not_before, issued_at) if t is not None), default=None)
+    return (latest_start - skew if latest_start is not None else 0.0), expires + skew
 
 
 def verify_signature(alg: str, key: Any, signing_input: bytes, signature: bytes) -> bool:

@@ -8,6 +8,9 @@ possession of a private key, so both give `appidacr`/`azpacr` "2".
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from starlette.concurrency import run_in_threadpool
 
 from tenantlab.platform import Platform
@@ -41,12 +44,39 @@ def audience_policy(context: AssertionContext) -> AudiencePolicy:
 
 
 class JwtBearerVerifier:
-    """Certificate or federated assertion -> acr "2", or an StsError (700027, 700024, 7002xx)."""
+    """Certificate or federated assertion -> acr "2", or an StsError (700027, 700024, 7002xx).
+
+    Clients re-send one assertion for its whole life (MSAL Python about nine minutes, msal-node
+    and workload identity ten), so an assertion already accepted is remembered — by its SHA-256,
+    for the same client, tenant, origin and directory revision, inside the time window its claims
+    and certificate allow — and accepted again without parsing or verifying it anew. Any directory
+    change (a certificate or federated credential removed) moves the revision and forgets them.
+    """
+
+    MAX_REMEMBERED = 10_000
 
     def __init__(self, federated_keys: FederatedKeyCache) -> None:
         self.federated_keys = federated_keys
+        self._accepted: dict[tuple[str, str, str, int, bytes], tuple[float, float]] = {}
 
     async def __call__(self, context: AssertionContext) -> str:
+        key = (
+            context.endpoints.origin,
+            context.snapshot.tenant_id,
+            context.client.app_id,
+            context.snapshot.revision,
+            hashlib.sha256(context.assertion.encode("utf-8", "surrogatepass")).digest(),
+        )
+        window = self._accepted.get(key)
+        if window is not None and window[0] <= context.now < window[1]:
+            return ACR_CERTIFICATE
+        window = await self._verify(context)
+        if len(self._accepted) >= self.MAX_REMEMBERED:
+            self._accepted.clear()
+        self._accepted[key] = window
+        return ACR_CERTIFICATE
+
+    async def _verify(self, context: AssertionContext) -> tuple[float, float]:
         parsed = parse_assertion(context.assertion)
         client = context.client
         issuer = parsed.claim_str("iss")
@@ -55,33 +85,42 @@ class JwtBearerVerifier:
                 registered_certificate(c.key_id, c.der, c.start_at, c.end_at)
                 for c in client.certificates
             ]
-            verify_certificate_assertion(
+            match = verify_certificate_assertion(
                 parsed,
                 client_id=client.app_id,
                 certificates=certificates,
                 audience=audience_policy(context),
                 now=context.now,
             )
-            return ACR_CERTIFICATE
+            return match.valid_from, match.valid_until
         specs = [
             FederatedCredentialSpec(f.name, f.name, f.issuer, f.subject, f.audiences)
             for f in client.federated
         ]
         # The issuer's keys may need fetching over HTTPS (possibly from this very server).
-        await run_in_threadpool(
+        federated = await run_in_threadpool(
             verify_federated_assertion,
             parsed,
             credentials=specs,
             keys=self.federated_keys,
             now=context.now,
         )
-        return ACR_CERTIFICATE
+        return federated.valid_from, federated.valid_until
+
+
+_TRUSTED_BUNDLES: list[Path] = []
+_VERIFIER = JwtBearerVerifier(FederatedKeyCache(https_fetcher(_TRUSTED_BUNDLES)))
 
 
 def install(platform: Platform) -> JwtBearerVerifier:
-    """Register the verifier for `client_assertion_type=...:jwt-bearer` (idempotent)."""
-    verifier = JwtBearerVerifier(
-        FederatedKeyCache(https_fetcher(platform.settings.ca_bundle_path), platform.clock)
-    )
-    ASSERTION_VERIFIERS[JWT_BEARER_ASSERTION] = verifier
-    return verifier
+    """Register the verifier for `client_assertion_type=...:jwt-bearer`.
+
+    The client-authentication registry is process-wide, so is this verifier: every platform
+    opened in the process adds its CA bundle to what issuer fetches trust, and issuers' keys are
+    cached once for all of them (tests run several platforms in one process).
+    """
+    bundle = platform.settings.ca_bundle_path
+    if bundle not in _TRUSTED_BUNDLES:
+        _TRUSTED_BUNDLES.append(bundle)
+    ASSERTION_VERIFIERS[JWT_BEARER_ASSERTION] = _VERIFIER
+    return _VERIFIER

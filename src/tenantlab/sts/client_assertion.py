@@ -191,6 +191,9 @@ class CertificateMatch:
     key_id: str
     x5t: str
     assertion_id: str | None  # jti, for logs only
+    # While now is in [valid_from, valid_until) the same assertion passes again (cert included).
+    valid_from: float = 0.0
+    valid_until: float = 0.0
 
 
 def _select_certificate(
@@ -266,6 +269,12 @@ def verify_certificate_assertion(
     if subject.lower() != client_id.lower():
         raise assertion_failed("The assertion's subject (sub) must be the client id.")
     audience.check(payload)
-    check_time_window(payload, now, max_lifetime=MAX_CERTIFICATE_ASSERTION_LIFETIME)
+    start, until = check_time_window(payload, now, max_lifetime=MAX_CERTIFICATE_ASSERTION_LIFETIME)
     jti = payload.get("jti")
-    return CertificateMatch(cert.key_id, cert.x5t, jti if isinstance(jti, str) else None)
+    return CertificateMatch(
+        cert.key_id,
+        cert.x5t,
+        jti if isinstance(jti, str) else None,
+        valid_from=max(start, cert.start_at - CLOCK_SKEW),
+        valid_until=min(until, cert.end_at),
+    )

@@ -96,17 +96,22 @@ class FetchFailed(Exception):
 Fetch = Callable[[str], bytes]
 
 
-def https_fetcher(ca_bundle: Path | None = None, timeout: float = 5.0) -> Fetch:
-    """GET over HTTPS only, trusting `ca_bundle` (the platform's bundle: system CAs + local CA)."""
-    context = (
-        ssl.create_default_context(cafile=str(ca_bundle))
-        if ca_bundle is not None and ca_bundle.is_file()
-        else ssl.create_default_context()
-    )
+def https_fetcher(ca_bundles: Sequence[Path] = (), timeout: float = 5.0) -> Fetch:
+    """GET over HTTPS only, trusting the system CAs plus `ca_bundles` (read at each fetch).
+
+    The platform passes its bundle (system CAs + local CA); the sequence may grow later, when
+    another platform in the same process registers its own.
+    """
 
     def fetch(url: str) -> bytes:
         if not url.startswith("https://"):
             raise FetchFailed(f"{url} is not an https URL")
+        context = ssl.create_default_context()
+        for bundle in ca_bundles:
+            try:
+                context.load_verify_locations(cafile=str(bundle))
+            except (OSError, ssl.SSLError):
+                continue  # not written yet, or not a bundle: the system CAs still apply
         try:
             with (
                 httpx.Client(verify=context, timeout=timeout, follow_redirects=False) as client,
@@ -250,6 +255,8 @@ class FederatedMatch:
     name: str
     issuer: str
     subject: str
+    valid_from: float = 0.0  # the window in which the same assertion passes again
+    valid_until: float = 0.0
 
 
 def _audiences(payload: dict[str, Any]) -> list[str]:
@@ -280,7 +287,7 @@ def verify_federated_assertion(
             "The signature does not verify with any key the issuer publishes"
             + (f" (kid '{kid}')." if isinstance(kid, str) else ".")
         )
-    check_time_window(parsed.payload, now, max_lifetime=None)
+    start, until = check_time_window(parsed.payload, now, max_lifetime=None)
     subject = parsed.claim_str("sub") or ""
     candidates = [c for c in candidates if c.subject == subject]
     if not candidates:
@@ -288,5 +295,5 @@ def verify_federated_assertion(
     presented = _audiences(parsed.payload)
     for credential in candidates:
         if any(a in credential.audiences for a in presented):
-            return FederatedMatch(credential.id, credential.name, issuer, subject)
+            return FederatedMatch(credential.id, credential.name, issuer, subject, start, until)
     raise no_matching_audience(", ".join(presented))

@@ -71,6 +71,8 @@ async def read_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes:
 
 def _unquote(raw: bytes, what: str) -> str:
     try:
+        if b"%" not in raw and b"+" not in raw:
+            return raw.decode("utf-8")  # most names and values: nothing to unquote (hot path)
         return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError:
         raise errors.malformed_request(f"The {what} is not valid UTF-8.") from None

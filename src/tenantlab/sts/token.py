@@ -170,22 +170,20 @@ class TokenService:
 def render(issued: IssuedToken, endpoint: str) -> bytes:
     """v2: numbers as JSON numbers, four fields; v1: numbers as strings, plus expiry, resource."""
     if endpoint == "v2":
-        payload: dict[str, object] = {
-            "token_type": "Bearer",
-            "expires_in": issued.expires_in,
-            "ext_expires_in": issued.ext_expires_in,
-            "access_token": issued.access_token,
-        }
-    else:
-        payload = {
-            "token_type": "Bearer",
-            "expires_in": str(issued.expires_in),
-            "ext_expires_in": str(issued.ext_expires_in),
-            "expires_on": str(issued.expires_on),
-            "not_before": str(issued.not_before),
-            "resource": issued.resource,
-            "access_token": issued.access_token,
-        }
+        # A compact JWS is base64url and dots, nothing to escape: no JSON encoder on the hot path.
+        return (
+            f'{{"token_type":"Bearer","expires_in":{issued.expires_in:d},'
+            f'"ext_expires_in":{issued.ext_expires_in:d},"access_token":"{issued.access_token}"}}'
+        ).encode()
+    payload: dict[str, object] = {
+        "token_type": "Bearer",
+        "expires_in": str(issued.expires_in),
+        "ext_expires_in": str(issued.ext_expires_in),
+        "expires_on": str(issued.expires_on),
+        "not_before": str(issued.not_before),
+        "resource": issued.resource,
+        "access_token": issued.access_token,
+    }
     return json.dumps(payload, separators=(",", ":")).encode()
 
 

@@ -119,6 +119,35 @@ def test_an_assertion_that_has_expired_by_the_clock_is_700024(
     assert token not in response.text
 
 
+def test_a_re_sent_assertion_is_accepted_until_its_window_closes(
+    sts: StsSetup, key: rsa.RSAPrivateKey, certificate: str
+) -> None:
+    token = assertion(sts, key, {"x5t": certificate})
+    for _ in range(3):  # the same jti, as MSAL re-sends it
+        assert sts.token(data=assertion_form(sts, token)).status_code == 200
+    sts.clock.advance(600 + 299)
+    assert sts.token(data=assertion_form(sts, token)).status_code == 200
+    sts.clock.advance(2)  # past exp + the 5-minute skew: remembered or not, it is refused
+    response = sts.token(data=assertion_form(sts, token))
+    assert response.json()["error_codes"] == [700024]
+
+
+def test_an_accepted_assertion_is_refused_once_its_certificate_is_removed(
+    sts: StsSetup, key: rsa.RSAPrivateKey, certificate: str
+) -> None:
+    token = assertion(sts, key, {"x5t": certificate})
+    assert sts.token(data=assertion_form(sts, token)).status_code == 200
+    directory = sts.platform.directory
+    app = directory.get_application(tenant=sts.tenant.id, app=sts.daemon_app_id)
+    (registered,) = directory.key_credentials(app.id)
+    directory.remove_certificate(
+        tenant=sts.tenant.id, app=sts.daemon_app_id, key_id=registered.key_id
+    )
+    response = sts.token(data=assertion_form(sts, token))
+    assert response.status_code == 401
+    assert response.json()["error_codes"] == [700027]
+
+
 def test_a_removed_certificate_no_longer_signs_for_the_app(
     sts: StsSetup, key: rsa.RSAPrivateKey, certificate: str
 ) -> None:

@@ -330,6 +330,6 @@ def test_encryption_keys_are_not_used_for_signatures(
 
 
 def test_https_fetcher_refuses_plain_http() -> None:
-    fetch = https_fetcher(None)
+    fetch = https_fetcher()
     with pytest.raises(FetchFailed, match="not an https URL"):
         fetch("http://127.0.0.1:1/.well-known/openid-configuration")
