@@ -5,6 +5,7 @@ Fixtures:
   and the CA bundle; REQUESTS_CA_BUNDLE / SSL_CERT_FILE / NODE_EXTRA_CA_CERTS / CURL_CA_BUNDLE point
   at that bundle for the whole session (these machines preset them to the system bundle).
 - `tenant` (function): a fresh tenant in that cloud, so tests don't see each other's objects.
+- `node` (session): the Node.js executable with tests/node's msal-node installed (msal_node.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from msal_node import find_node
 
 from tenantlab.config import PlatformSettings
 from tenantlab.directory import Directory
@@ -73,6 +75,11 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
         holder["platform"].close()
 
 
+@pytest.fixture(scope="session")
+def node() -> str:
+    return find_node()
+
+
 @pytest.fixture(autouse=True)
 def _ca_environment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Re-assert the CA variables per test (the root conftest isolates the environment)."""
@@ -106,6 +113,16 @@ class StsRegistration:
     daemon_sp_id: str
     secret: str
     granted_roles: list[str]
+
+    def check_daemon_token(self, claims: dict[str, Any], origin: str) -> None:
+        """The claims of the v2 app-only token the daemon gets for the API, in its tenant."""
+        assert claims["aud"] == self.api_app_id
+        assert claims["iss"] == f"{origin}/{self.tenant.id}/v2.0"
+        assert claims["tid"] == self.tenant.id
+        assert claims["oid"] == self.daemon_sp_id
+        assert claims["azp"] == self.daemon_app_id
+        assert claims["ver"] == "2.0"
+        assert claims["roles"] == self.granted_roles
 
 
 @pytest.fixture

@@ -8,9 +8,6 @@ option docs/official-samples.md tells users to add, and nothing else.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +15,12 @@ from typing import Any
 import msal
 import pytest
 import requests
+from msal_node import run_client_credentials
 from test_quickstart import Up, running_up
 
 from tenantlab.daemon.formats import parse_dotenv
 
 pytestmark = pytest.mark.integration
-
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 
 
 @pytest.fixture(scope="module")
@@ -78,35 +74,8 @@ def test_python_certificate_sample_needs_instance_discovery_off(up: Up, trust: N
     assert "ana@woodgrove.onmicrosoft.com" in [u["userPrincipalName"] for u in graph["value"]]
 
 
-@pytest.fixture(scope="module")
-def node() -> str:
-    executable = shutil.which("node")
-    if executable is None or shutil.which("npm") is None:
-        message = "Node.js 20 and npm are needed for the msal-node sample check"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true: a missing tool fails the run)")
-        pytest.skip(message)
-    if not (NODE_DIR / "node_modules" / "@azure" / "msal-node").is_dir():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, timeout=300
-        )
-    return executable
-
-
 def msal_node(node: str, up: Up, request: dict[str, Any]) -> dict[str, Any]:
-    bundle = up.home / "ca-bundle.pem"
-    done = subprocess.run(
-        [node, "client_credentials.mjs"],
-        cwd=NODE_DIR,
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NODE_EXTRA_CA_CERTS": str(bundle)},
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
+    result = run_client_credentials(node, up.home / "ca-bundle.pem", request)
     assert "error" not in result, result
     return result
 

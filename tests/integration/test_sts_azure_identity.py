@@ -18,16 +18,6 @@ LiveCloud = Any  # fixture types: tests/integration/conftest.py
 StsRegistration = Any
 
 
-def _check_claims(claims: dict[str, Any], cloud: LiveCloud, reg: StsRegistration) -> None:
-    assert claims["aud"] == reg.api_app_id
-    assert claims["iss"] == f"{cloud.origin}/{reg.tenant.id}/v2.0"
-    assert claims["tid"] == reg.tenant.id
-    assert claims["oid"] == reg.daemon_sp_id
-    assert claims["azp"] == reg.daemon_app_id
-    assert claims["ver"] == "2.0"
-    assert claims["roles"] == reg.granted_roles
-
-
 def test_sync_credential_with_instance_discovery_disabled(
     cloud: LiveCloud, sts_registration: StsRegistration, read_sts_token: Reader
 ) -> None:
@@ -45,7 +35,7 @@ def test_sync_credential_with_instance_discovery_disabled(
 
     assert second.token == first.token  # served from the credential's cache
     assert first.expires_on > cloud.platform.clock.now() + 3000
-    _check_claims(read_sts_token(first.token), cloud, reg)
+    reg.check_daemon_token(read_sts_token(first.token), cloud.origin)
 
 
 def test_async_credential(
@@ -64,7 +54,7 @@ def test_async_credential(
     first, second = asyncio.run(acquire())
 
     assert second == first
-    _check_claims(read_sts_token(first), cloud, reg)
+    reg.check_daemon_token(read_sts_token(first), cloud.origin)
 
 
 def test_sync_credential_reports_a_wrong_secret(

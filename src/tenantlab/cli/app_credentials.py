@@ -13,9 +13,8 @@ from pathlib import Path
 
 import click
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from tenantlab.cli._common import (
     json_option,
@@ -31,38 +30,14 @@ from tenantlab.config import write_private_file
 from tenantlab.directory.graph_shapes import federated_credential_json, key_credential_json
 from tenantlab.errors import ConfigError
 from tenantlab.ids import FEDERATION_AUDIENCE, b64url
+from tenantlab.keys.client_certificates import private_key_pem, self_signed_certificate
 
 DEFAULT_CERT_DAYS = 365
 
 
-def self_signed_certificate(
-    common_name: str, days: int, now: dt.datetime | None = None
-) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    """An RSA-2048 key and a self-signed certificate, like `New-SelfSignedCertificate` makes."""
-    now = now or dt.datetime.now(dt.UTC)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64] or "tenantlab")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
 def key_file_pem(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bytes:
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return private + cert.public_bytes(serialization.Encoding.PEM)
+    """The private key + certificate file that CertificateCredential and MSAL read."""
+    return private_key_pem(key) + cert.public_bytes(serialization.Encoding.PEM)
 
 
 @click.group()
@@ -121,7 +96,12 @@ def add(
         key_path = out or Path(f"{found.app_id}.pem")
         if key_path.exists():
             raise ConfigError(f"{key_path} exists already; choose another --out or remove it")
-        key, certificate = self_signed_certificate(found.display_name, days)
+        key, certificate = self_signed_certificate(
+            found.display_name[:64] or "tenantlab",
+            start=dt.datetime.now(dt.UTC),
+            days=days,
+            end_entity=True,  # a client certificate: CA:FALSE
+        )
         write_private_file(key_path, key_file_pem(key, certificate))
         data = certificate.public_bytes(serialization.Encoding.PEM)
     try:

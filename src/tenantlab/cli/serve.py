@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,25 +10,8 @@ import click
 
 from tenantlab.cli._common import load_settings, platform_from
 from tenantlab.config import DEFAULT_PORT, ensure_private_dir
-from tenantlab.errors import ConfigError
 from tenantlab.keys import ensure_tls
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    """Bind before anything else, so a busy port is a clear error and port 0 picks a free one."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(
-            f"cannot listen on {host}:{port}: {exc.strerror} (choose another --port)"
-        ) from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+from tenantlab.listening import bind, bound_port
 
 
 @click.command()
@@ -78,10 +60,10 @@ def serve(
             "MSAL and azure-identity refuse plain http"
         )
     base = load_settings(host=host, port=port)
-    sock = _bind(base.host, base.port)
-    bound_port = sock.getsockname()[1]
+    sock = bind(base.host, base.port, advice="choose another --port", inheritable=True)
+    served_port = bound_port(sock)
     try:
-        platform = platform_from(ctx, host=base.host, port=bound_port, public_url=public_url)
+        platform = platform_from(ctx, host=base.host, port=served_port, public_url=public_url)
         settings = platform.settings
         ensure_private_dir(settings.home)
         names = list(settings.tls_names)
@@ -104,7 +86,7 @@ def serve(
         raise
 
     scheme = "http" if plain_http else "https"
-    click.echo(f"tenantlab is serving {settings.origin} ({scheme} on {base.host}:{bound_port})")
+    click.echo(f"tenantlab is serving {settings.origin} ({scheme} on {base.host}:{served_port})")
     if not tenants:
         click.echo("no tenants yet: tenantlab tenant create --name Contoso --domain contoso")
     for t in tenants:

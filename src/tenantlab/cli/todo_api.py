@@ -59,8 +59,8 @@ def todo_api(
     """Serve the ToDo list API (/api/todolist) protected by tokens of the configured tenant."""
     import uvicorn
 
-    from tenantlab.cli.serve import _bind
     from tenantlab.keys import ensure_tls
+    from tenantlab.listening import bind, bound_port
     from tenantlab.todo import build_app, load_settings
 
     settings = load_settings(
@@ -80,14 +80,13 @@ def todo_api(
     if settings.ca_bundle is None:
         # tenantlab's bundle holds the system CAs too, so it also works against real Entra.
         settings = settings.model_copy(update={"ca_bundle": tls.ca_bundle})
-    sock = _bind(settings.host, settings.port)
+    sock = bind(settings.host, settings.port, advice="choose another --port", inheritable=True)
     try:
         app = build_app(settings)
     except BaseException:
         sock.close()
         raise
-    bound_port = sock.getsockname()[1]
-    click.echo(f"ToDo API on https://localhost:{bound_port}/api/todolist (docs: /docs)")
+    click.echo(f"ToDo API on https://localhost:{bound_port(sock)}/api/todolist (docs: /docs)")
     click.echo(f"  trusts tokens of {settings.instance}/{settings.tenant_id} for")
     click.echo(f"  audiences {', '.join(settings.resolved_audiences)}")
     click.echo("press Ctrl+C to stop")

@@ -19,11 +19,12 @@ from urllib.parse import urlsplit
 from tenantlab.apiauth import BearerAuthenticator, TokenValidator
 from tenantlab.config import DEFAULT_TODO_PORT, PlatformSettings
 from tenantlab.keys import ensure_tls
+from tenantlab.listening import bound_port
 from tenantlab.platform import Platform
 from tenantlab.quickstart.configs import Endpoints, SampleConfigs, write_sample_configs
 from tenantlab.quickstart.panel import panel_lines
 from tenantlab.quickstart.provision import Provisioned, provision
-from tenantlab.quickstart.servers import Servers, bind, bound_port
+from tenantlab.quickstart.servers import Servers, bind
 from tenantlab.quickstart.steps import Console, run_steps, summary
 from tenantlab.server import create_cloud_app
 from tenantlab.todo import (

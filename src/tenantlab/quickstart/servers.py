@@ -20,7 +20,7 @@ from typing import Any
 
 import uvicorn
 
-from tenantlab.errors import ConfigError
+from tenantlab import listening
 
 STARTUP_TIMEOUT = 30.0
 GRACEFUL_SHUTDOWN = 5
@@ -28,23 +28,7 @@ GRACEFUL_SHUTDOWN = 5
 
 def bind(host: str, port: int, option: str) -> socket.socket:
     """A listening socket, or a ConfigError naming the option that chooses another port."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(
-            f"cannot listen on {host}:{port}: {exc.strerror} (choose another {option}; "
-            "0 picks a free port)"
-        ) from None
-    sock.listen(2048)
-    return sock
-
-
-def bound_port(sock: socket.socket) -> int:
-    return int(sock.getsockname()[1])
+    return listening.bind(host, port, advice=f"choose another {option}; 0 picks a free port")
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:

@@ -267,17 +267,32 @@ def _epoch(when: dt.datetime) -> float:
     return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
 
 
+def _entry_for(
+    merged: list[dict[str, Any]],
+    by_value: dict[str, dict[str, Any]],
+    value: str,
+    wanted_id: str | None,
+    what: str,
+) -> dict[str, Any]:
+    """The current app role or scope with this value (any case), or a new one appended to merged.
+
+    An id given in the file must be the current entry's id; another one is a Conflict.
+    """
+    entry = by_value.get(value.lower())
+    if entry is None:
+        entry = {"id": (wanted_id or new_guid()).lower(), "value": value}
+        merged.append(entry)
+    elif wanted_id is not None and entry["id"] != wanted_id.lower():
+        raise Conflict(f"{what} '{value}' already exists with id {entry['id']}")
+    return entry
+
+
 def _merge_roles(current: list[dict[str, Any]], specs: list[RoleSpec]) -> list[dict[str, Any]]:
     """Current roles, with the file's roles updated in place (by value) or appended."""
     merged = [dict(r) for r in current]
     by_value = {r["value"].lower(): r for r in merged}
     for spec in specs:
-        role = by_value.get(spec.value.lower())
-        if role is None:
-            role = {"id": (spec.id or new_guid()).lower(), "value": spec.value}
-            merged.append(role)
-        elif spec.id is not None and role["id"] != spec.id.lower():
-            raise Conflict(f"app role '{spec.value}' already exists with id {role['id']}")
+        role = _entry_for(merged, by_value, spec.value, spec.id, "app role")
         role["displayName"] = spec.displayName or role.get("displayName") or spec.value
         role["description"] = spec.description or role.get("description") or role["displayName"]
         role["allowedMemberTypes"] = list(spec.allowedMemberTypes)
@@ -289,12 +304,7 @@ def _merge_scopes(current: list[dict[str, Any]], specs: list[ScopeSpec]) -> list
     merged = [dict(s) for s in current]
     by_value = {s["value"].lower(): s for s in merged}
     for spec in specs:
-        scope = by_value.get(spec.value.lower())
-        if scope is None:
-            scope = {"id": (spec.id or new_guid()).lower(), "value": spec.value}
-            merged.append(scope)
-        elif spec.id is not None and scope["id"] != spec.id.lower():
-            raise Conflict(f"scope '{spec.value}' already exists with id {scope['id']}")
+        scope = _entry_for(merged, by_value, spec.value, spec.id, "scope")
         name = spec.displayName or scope.get("adminConsentDisplayName") or spec.value
         description = spec.description or scope.get("adminConsentDescription") or name
         scope.update(
