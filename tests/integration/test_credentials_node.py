@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import os
-import shutil
-import subprocess
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,28 +16,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from msal_node import run_client_credentials
 
 pytestmark = [pytest.mark.integration, pytest.mark.node]
 
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 LiveCloud = Any  # fixture types live in tests/integration/conftest.py (tests is no package)
 StsRegistration = Any
 Reader = Callable[[str], dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def node_exe() -> str:
-    executable = shutil.which("node")
-    if executable is None or shutil.which("npm") is None:
-        message = "Node.js 20 and npm are needed for the msal-node interop tests"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true: a missing tool fails the run)")
-        pytest.skip(message)
-    if not (NODE_DIR / "node_modules" / "@azure" / "msal-node").is_dir():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, timeout=300
-        )
-    return executable
 
 
 @pytest.fixture
@@ -80,20 +60,7 @@ def certificate(cloud: LiveCloud, sts_registration: StsRegistration) -> dict[str
 
 
 def run_msal_node(node: str, cloud: LiveCloud, request: dict[str, Any]) -> dict[str, Any]:
-    env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(cloud.ca_bundle)}
-    done = subprocess.run(
-        [node, "client_credentials.mjs"],
-        cwd=NODE_DIR,
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    return run_client_credentials(node, cloud.ca_bundle, request)
 
 
 @pytest.mark.parametrize(
@@ -102,7 +69,7 @@ def run_msal_node(node: str, cloud: LiveCloud, request: dict[str, Any]) -> dict[
     ids=["ps256-x5t-s256", "ps256-with-x5c", "rs256-x5t"],
 )
 def test_msal_node_with_a_certificate(
-    node_exe: str,
+    node: str,
     cloud: LiveCloud,
     sts_registration: StsRegistration,
     certificate: dict[str, str],
@@ -114,7 +81,7 @@ def test_msal_node_with_a_certificate(
     client_certificate = {"privateKey": certificate["privateKey"]}
     client_certificate.update({f: certificate[f] for f in fields})
     output = run_msal_node(
-        node_exe,
+        node,
         cloud,
         {
             # msal-node lowercases the authority, and the assertion's aud with it.
@@ -136,11 +103,11 @@ def test_msal_node_with_a_certificate(
 
 
 def test_msal_node_with_an_unregistered_certificate_gets_700027(
-    node_exe: str, cloud: LiveCloud, sts_registration: StsRegistration, certificate: dict[str, str]
+    node: str, cloud: LiveCloud, sts_registration: StsRegistration, certificate: dict[str, str]
 ) -> None:
     reg = sts_registration
     output = run_msal_node(
-        node_exe,
+        node,
         cloud,
         {
             "authority": f"{cloud.origin}/{reg.tenant.id}",
