@@ -32,6 +32,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 def _load_integration_fixtures() -> Any:
     path = Path(__file__).resolve().parents[1] / "integration" / "conftest.py"
+    # That conftest imports its sibling helper modules (msal_node); pytest puts their folder on
+    # sys.path only once it collects tests/integration, which comes after tests/browser.
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location("tenantlab_integration_fixtures", path)
     assert spec is not None
     assert spec.loader is not None

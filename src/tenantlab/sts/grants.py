@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tenantlab.ids import MICROSOFT_GRAPH_RESOURCE
 from tenantlab.sts import errors
 from tenantlab.sts.clientauth import AuthenticatedClient, authenticate, presented_credentials
 from tenantlab.sts.snapshot import ResourceEntry, TenantSnapshot
@@ -69,6 +70,11 @@ def resource_from_scope(scope: str) -> str:
 def find_resource(
     service: TokenService, snapshot: TenantSnapshot, identifier: str
 ) -> tuple[TenantSnapshot, ResourceEntry, str]:
+    # Graph is served at the cloud's own origin, so a sample that builds its scope from its Graph
+    # endpoint setting (Microsoft's Node console daemon: GRAPH_ENDPOINT + ".default") names Graph
+    # by that origin. The token is Graph's as usual (aud https://graph.microsoft.com).
+    if identifier.rstrip("/").lower() == service.endpoints.origin.lower():
+        identifier = MICROSOFT_GRAPH_RESOURCE
     found = snapshot.resource(identifier)
     if found is None:
         snapshot = service.cache.refresh_tenant(snapshot)

@@ -80,6 +80,20 @@ def test_graph_always_gets_a_v1_app_token_with_idtyp(sts: StsSetup) -> None:
     assert "azp" not in claims
 
 
+def test_the_cloud_origin_names_graph_as_graph_endpoint_samples_do(sts: StsSetup) -> None:
+    """Microsoft's Node console daemon asks for GRAPH_ENDPOINT + ".default"."""
+    response = sts.token(data=sts.form(scope="https://localhost:5443/.default"))
+
+    claims = decode_jwt(response.json()["access_token"])[1]
+    assert (claims["aud"], claims["ver"], claims["idtyp"]) == (
+        "https://graph.microsoft.com",
+        "1.0",
+        "app",
+    )
+    other = sts.token(data=sts.form(scope="https://localhost:5444/.default"))
+    assert other.json()["error_codes"] == [500011]
+
+
 def test_graph_by_app_id_gives_the_guid_audience(sts: StsSetup) -> None:
     response = sts.token(data=sts.form(scope=f"{MICROSOFT_GRAPH_APP_ID}/.default"))
 
