@@ -26,6 +26,9 @@ class TokenValidationSettings:
     audiences: tuple[str, ...]
     allowed_tenants: tuple[str, ...] = ()
     allowed_client_ids: tuple[str, ...] = ()
+    # Guests (B2B users from another tenant: `acct` 1, or `idp` other than `iss`) are allowed, as
+    # Microsoft.Identity.Web allows them; False refuses them with 403 (attack catalogue #29).
+    allow_guest_users: bool = True
     accept_v1: bool = True
     leeway: float = 60.0
     max_token_length: int = 16 * 1024

@@ -54,6 +54,12 @@ def _string(claims: dict[str, Any], name: str, *, required: bool) -> str | None:
     return value
 
 
+def _is_guest(claims: dict[str, Any], issuer: str) -> bool:
+    """A user from another tenant or identity provider (`acct` 1, or an `idp` of its own)."""
+    idp = claims.get("idp")
+    return claims.get("acct") == 1 or (idp is not None and idp != issuer)
+
+
 def _guid(claims: dict[str, Any], name: str) -> str:
     value = _string(claims, name, required=True)
     assert value is not None
@@ -173,6 +179,8 @@ class TokenValidator:
             raise InvalidToken("app_token_with_scp")
         if self._allowed_clients and (client_id or "").lower() not in self._allowed_clients:
             raise InsufficientScope("client_app_not_allowed")
+        if not is_app and not self.settings.allow_guest_users and _is_guest(claims, issuer):
+            raise InsufficientScope("guest_user_not_allowed")
         return Principal(
             tenant_id=tenant_id,
             object_id=object_id,

@@ -1,7 +1,8 @@
 """Every row of the attack catalogue (reference/api-security.md §2) against TokenValidator.
 
 InvalidToken is the 401 path, InsufficientScope the 403 path (their HTTP rendering is tested in
-test_guard.py). Rows 16 (permissions) and 29-30 (app policy) are covered by the ToDo API tests.
+test_guard.py). Rows 16 (permissions) and 30 (identity keyed by oid) are covered by the ToDo API
+tests.
 """
 
 from __future__ import annotations
@@ -308,6 +309,28 @@ async def test_15_a_client_app_outside_the_allow_list_gets_403(
     with pytest.raises(InsufficientScope) as caught:
         await validator.validate(good_key.sign(app_claims(azp=OTHER_TENANT)))
     assert caught.value.reason == "client_app_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "guest",
+    [{"acct": 1}, {"idp": "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/"}],
+    ids=["acct-1", "foreign-idp"],
+)
+async def test_29_guest_users_get_403_when_the_policy_refuses_them(
+    authority: FakeAuthority,
+    clock: FixedClock,
+    good_key: SigningKeyMaterial,
+    guest: dict[str, Any],
+) -> None:
+    token = good_key.sign(user_claims(scp="ToDoList.Read", **guest))
+    allowing = make_validator(authority, clock)
+    assert (await allowing.validate(token)).scopes == {"ToDoList.Read"}
+    refusing = make_validator(authority, clock, allow_guest_users=False)
+    assert await refusing.validate(good_key.sign(user_claims(scp="ToDoList.Read")))
+    assert await refusing.validate(good_key.sign(app_claims(acct=1)))  # apps are never guests
+    with pytest.raises(InsufficientScope) as caught:
+        await refusing.validate(token)
+    assert caught.value.reason == "guest_user_not_allowed"
 
 
 @pytest.mark.parametrize(
