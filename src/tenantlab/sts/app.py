@@ -25,9 +25,14 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 from tenantlab.platform import Platform
-from tenantlab.sts import assertions, discovery, errors, password_grant, tenancy
+from tenantlab.sts import discovery, errors, tenancy
+from tenantlab.sts.assertions import JwtBearerVerifier
+from tenantlab.sts.clientauth import JWT_BEARER_ASSERTION
 from tenantlab.sts.errors import StsError
+from tenantlab.sts.federation import FederatedKeyCache, https_fetcher
+from tenantlab.sts.grants import ClientCredentialsGrant
 from tenantlab.sts.http import JSON_HEADERS, parse_query_leniently, send_bytes, send_json
+from tenantlab.sts.password_grant import PasswordGrant
 from tenantlab.sts.snapshot import DirectoryCache
 from tenantlab.sts.token import TokenService, correlation_id
 from tenantlab.sts.urls import TENANT_TEMPLATE, Endpoints
@@ -45,15 +50,36 @@ INSTANCE = ("discovery", "instance")
 class StsApp:
     """Dispatches STS paths; every failure is answered in Entra's error format."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(
+        self, platform: Platform, *, federated_keys: FederatedKeyCache | None = None
+    ) -> None:
+        """Wire the token service's grants and client-authentication methods, once.
+
+        `federated_keys` fetches external issuers' keys; by default over HTTPS trusting the
+        system CAs and this platform's CA bundle only.
+        """
         self.platform = platform
         self.endpoints = Endpoints(platform.settings.origin)
         self.cache = DirectoryCache(platform.database)
-        self.tokens = TokenService(
+        tokens = TokenService(
             cache=self.cache, keys=platform.keys, endpoints=self.endpoints, clock=platform.clock
         )
-        assertions.install(platform)  # certificate + federated client assertions (issue 3)
-        password_grant.install(platform, self.tokens)  # grant_type=password (issue 5)
+        if federated_keys is None:
+            fetch = https_fetcher([platform.settings.ca_bundle_path])
+            federated_keys = FederatedKeyCache(fetch, platform.clock)
+        # Certificate and federated client assertions.
+        tokens.register_client_auth_method(JWT_BEARER_ASSERTION, JwtBearerVerifier(federated_keys))
+        tokens.register_grant(
+            "client_credentials",
+            ClientCredentialsGrant(issuer=tokens.issuer, clients=tokens.clients),
+        )
+        tokens.register_grant(
+            "password",
+            PasswordGrant(
+                directory=platform.directory, issuer=tokens.issuer, clients=tokens.clients
+            ),
+        )
+        self.tokens = tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # nothing here speaks WebSocket: refuse the handshake

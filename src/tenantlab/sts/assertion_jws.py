@@ -21,37 +21,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from tenantlab.clock import iso_z
 from tenantlab.ids import b64url_decode
-from tenantlab.sts.errors import StsError
+from tenantlab.sts.errors import assertion_failed, assertion_out_of_time
 
 # Bigger than any real assertion (an x5c chain of three 4096-bit certificates is about 6 KiB).
 MAX_ASSERTION_LENGTH = 16 * 1024
 # Microsoft.IdentityModel's default clock skew; containers and VMs drift.
 CLOCK_SKEW = 300.0
 LATEST_NUMERIC_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z
-
-
-def assertion_failed(reason: str) -> StsError:
-    """AADSTS700027: signature, claims or key of a client assertion are not acceptable."""
-    return StsError(
-        700027,
-        "invalid_client",
-        401,
-        f"Client assertion failed signature validation. [Reason - {reason}]",
-    )
-
-
-def assertion_out_of_time(now: float, not_before: float | None, expires: float) -> StsError:
-    """AADSTS700024 with the times Entra prints (UTC, to the second)."""
-    start = iso_z(not_before) if not_before is not None else "(not set)"
-    return StsError(
-        700024,
-        "invalid_client",
-        401,
-        f"Client assertion is not within its valid time range. Current time: {iso_z(now)}, "
-        f"assertion valid from {start}, expiry time of assertion {iso_z(expires)}.",
-    )
 
 
 # -- parsing ----------------------------------------------------------------------------------

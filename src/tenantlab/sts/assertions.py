@@ -9,27 +9,19 @@ possession of a private key, so both give `appidacr`/`azpacr` "2".
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
-from tenantlab.platform import Platform
 from tenantlab.sts.client_assertion import (
     AudiencePolicy,
     parse_assertion,
     registered_certificate,
     verify_certificate_assertion,
 )
-from tenantlab.sts.clientauth import (
-    ACR_CERTIFICATE,
-    ASSERTION_VERIFIERS,
-    JWT_BEARER_ASSERTION,
-    AssertionContext,
-)
+from tenantlab.sts.clientauth import ACR_CERTIFICATE, AssertionContext
 from tenantlab.sts.federation import (
     FederatedCredentialSpec,
     FederatedKeyCache,
-    https_fetcher,
     verify_federated_assertion,
 )
 
@@ -51,6 +43,9 @@ class JwtBearerVerifier:
     for the same client, tenant, origin and directory revision, inside the time window its claims
     and certificate allow — and accepted again without parsing or verifying it anew. Any directory
     change (a certificate or federated credential removed) moves the revision and forgets them.
+
+    One verifier per token service: its `federated_keys` fetch issuers' keys trusting that
+    platform's CA bundle only (and the system CAs), never another platform's in the same process.
     """
 
     MAX_REMEMBERED = 10_000
@@ -106,21 +101,3 @@ class JwtBearerVerifier:
             now=context.now,
         )
         return federated.valid_from, federated.valid_until
-
-
-_TRUSTED_BUNDLES: list[Path] = []
-_VERIFIER = JwtBearerVerifier(FederatedKeyCache(https_fetcher(_TRUSTED_BUNDLES)))
-
-
-def install(platform: Platform) -> JwtBearerVerifier:
-    """Register the verifier for `client_assertion_type=...:jwt-bearer`.
-
-    The client-authentication registry is process-wide, so is this verifier: every platform
-    opened in the process adds its CA bundle to what issuer fetches trust, and issuers' keys are
-    cached once for all of them (tests run several platforms in one process).
-    """
-    bundle = platform.settings.ca_bundle_path
-    if bundle not in _TRUSTED_BUNDLES:
-        _TRUSTED_BUNDLES.append(bundle)
-    ASSERTION_VERIFIERS[JWT_BEARER_ASSERTION] = _VERIFIER
-    return _VERIFIER

@@ -31,12 +31,11 @@ from tenantlab.sts.assertion_jws import (
     CLOCK_SKEW,
     MAX_ASSERTION_LENGTH,
     ParsedAssertion,
-    assertion_failed,
-    assertion_out_of_time,
     check_time_window,
     parse_assertion,
     verify_signature,
 )
+from tenantlab.sts.errors import assertion_failed, assertion_out_of_time
 
 __all__ = [
     "CLOCK_SKEW",

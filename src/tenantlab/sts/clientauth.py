@@ -4,8 +4,10 @@ The outcome is an `AuthenticatedClient` whose `acr` becomes `appidacr` (v1) / `a
 "1" for a client secret, "2" for a certificate or a federated assertion. Secrets arrive in the
 form (client_secret_post — what MSAL, azure-identity and msal-node send) or as HTTP Basic
 (client_secret_basic, RFC 6749 §2.3.1). Client assertions are dispatched by
-`client_assertion_type` to verifiers registered in `ASSERTION_VERIFIERS`; certificate and
-federated credentials plug in there without touching the grant code.
+`client_assertion_type` to the verifiers registered on a `ClientAuthentication` instance (one per
+token service, filled when the service is built, as authlib's `register_client_auth_method`);
+certificate and federated credentials plug in there without touching the grant code, and two
+token services in one process never share a verifier (nor the CA bundles it trusts).
 """
 
 from __future__ import annotations
@@ -61,10 +63,6 @@ class AssertionContext:
 
 AssertionVerifier = Callable[[AssertionContext], Awaitable[str]]
 
-# client_assertion_type -> verifier. Certificate (private_key_jwt) and federated credentials
-# register here; until then an assertion is refused with AADSTS700027.
-ASSERTION_VERIFIERS: dict[str, AssertionVerifier] = {}
-
 
 def presented_credentials(
     form: dict[str, str], authorization: bytes | None
@@ -81,11 +79,11 @@ def presented_credentials(
         basic_id, basic_secret = basic
         body_id = form.get("client_id")
         if body_id is not None and body_id != basic_id:
-            raise errors.conflicting_client_authentication(
+            raise errors.malformed_request(
                 "The client_id in the body differs from the one in the Authorization header."
             )
         if secret is not None or assertion is not None:
-            raise errors.conflicting_client_authentication(
+            raise errors.malformed_request(
                 "The client presented more than one authentication method."
             )
         return PresentedCredentials(basic_id, secret=basic_secret, method="client_secret_basic")
@@ -93,7 +91,7 @@ def presented_credentials(
     if not client_id:
         raise errors.missing_parameter("client_id")
     if secret is not None and (assertion is not None or assertion_type is not None):
-        raise errors.conflicting_client_authentication(
+        raise errors.malformed_request(
             "The client presented both client_secret and client_assertion."
         )
     if assertion is not None or assertion_type is not None:
@@ -156,44 +154,59 @@ def find_client(
     return snapshot, client
 
 
-async def authenticate(
-    *,
-    cache: DirectoryCache,
-    snapshot: TenantSnapshot,
-    presented: PresentedCredentials,
-    endpoints: Endpoints,
-    tenant_label: str,
-    now: float,
-) -> AuthenticatedClient:
-    snapshot, client = find_client(cache, snapshot, presented.client_id, tenant_label)
-    if not client.enabled:
-        raise errors.client_disabled(client.app_id, client.display_name)
-    if presented.secret is not None:
-        state = _secret_state(client, presented.secret, now)
-        if state != "ok":
-            # A secret added a moment ago by another process: look once more before refusing.
-            snapshot = cache.refresh_tenant(snapshot)
-            refreshed = snapshot.client(client.app_id)
-            if refreshed is not None:
-                client = refreshed
-                state = _secret_state(client, presented.secret, now)
-        if state == "expired":
-            raise errors.expired_secret(client.app_id)
-        if state != "ok":
-            raise errors.invalid_secret(client.app_id)
-        return AuthenticatedClient(client, ACR_SECRET, presented.method, snapshot)
-    if presented.assertion is not None and presented.assertion_type is not None:
-        verifier = ASSERTION_VERIFIERS.get(presented.assertion_type)
-        if verifier is None:
-            if presented.assertion_type == JWT_BEARER_ASSERTION:
-                raise errors.invalid_assertion(
-                    "This tenantlab version does not accept client assertions yet."
+class ClientAuthentication:
+    """Authenticates clients for one token service; assertion verifiers are registered per type.
+
+    Without a registered verifier a `jwt-bearer` assertion is refused with AADSTS700027.
+    """
+
+    def __init__(self, *, cache: DirectoryCache, endpoints: Endpoints) -> None:
+        self.cache = cache
+        self.endpoints = endpoints
+        self._assertion_verifiers: dict[str, AssertionVerifier] = {}
+
+    def register_client_auth_method(self, assertion_type: str, verifier: AssertionVerifier) -> None:
+        """Accept `client_assertion_type=assertion_type`, checked by `verifier`."""
+        self._assertion_verifiers[assertion_type] = verifier
+
+    async def authenticate(
+        self,
+        *,
+        snapshot: TenantSnapshot,
+        presented: PresentedCredentials,
+        tenant_label: str,
+        now: float,
+    ) -> AuthenticatedClient:
+        cache = self.cache
+        snapshot, client = find_client(cache, snapshot, presented.client_id, tenant_label)
+        if not client.enabled:
+            raise errors.client_disabled(client.app_id, client.display_name)
+        if presented.secret is not None:
+            state = _secret_state(client, presented.secret, now)
+            if state != "ok":
+                # A secret added a moment ago by another process: look once more before refusing.
+                snapshot = cache.refresh_tenant(snapshot)
+                refreshed = snapshot.client(client.app_id)
+                if refreshed is not None:
+                    client = refreshed
+                    state = _secret_state(client, presented.secret, now)
+            if state == "expired":
+                raise errors.expired_secret(client.app_id)
+            if state != "ok":
+                raise errors.invalid_secret(client.app_id)
+            return AuthenticatedClient(client, ACR_SECRET, presented.method, snapshot)
+        if presented.assertion is not None and presented.assertion_type is not None:
+            verifier = self._assertion_verifiers.get(presented.assertion_type)
+            if verifier is None:
+                if presented.assertion_type == JWT_BEARER_ASSERTION:
+                    raise errors.assertion_failed(
+                        "This token service does not accept client assertions."
+                    )
+                raise errors.malformed_request(
+                    f"client_assertion_type must be '{JWT_BEARER_ASSERTION}'."
                 )
-            raise errors.malformed_request(
-                f"client_assertion_type must be '{JWT_BEARER_ASSERTION}'."
+            acr = await verifier(
+                AssertionContext(snapshot, client, presented.assertion, self.endpoints, now)
             )
-        acr = await verifier(
-            AssertionContext(snapshot, client, presented.assertion, endpoints, now)
-        )
-        return AuthenticatedClient(client, acr, presented.method, snapshot)
-    raise errors.credentials_missing()
+            return AuthenticatedClient(client, acr, presented.method, snapshot)
+        raise errors.credentials_missing()

@@ -3,8 +3,14 @@
 Every failure the STS answers is an `StsError` carrying Entra's numeric code, the OAuth `error`
 value and the HTTP status of the reference table (entra-behaviour-and-peers.md §4.4). Rendering
 adds what Entra appends: trace id, correlation id and timestamp, inside the description and as
-fields. The factory functions below are the catalogue; keep descriptions free of secrets and of
-msal-node's trigger words (interaction_required, consent_required, login_required ...).
+fields.
+
+The factory functions below are the whole catalogue: every AADSTS code the token service answers
+is built here and nowhere else, one factory per code, grouped under banners (requests, tenants,
+clients, client assertions, federated credentials, scopes and resources, users, the service
+itself). `tests/unit/sts/test_error_catalogue.py` lists the codes and fails on a duplicate or on
+an AADSTS error built in another module. Keep descriptions free of secrets and of msal-node's
+trigger words (interaction_required, consent_required, login_required ...).
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import json
 import time
 from dataclasses import dataclass, field
 
+from tenantlab.clock import iso_z
 from tenantlab.errors import TenantlabError
+from tenantlab.ids import EMPTY_GUID, is_guid, normalize_guid
 
 ERROR_URI = "https://login.microsoftonline.com/error?code={code}"
 
@@ -51,6 +59,16 @@ class StsError(TenantlabError):
     def render(self, *, trace_id: str, correlation_id: str, now: float) -> bytes:
         body = self.body(trace_id=trace_id, correlation_id=correlation_id, now=now)
         return json.dumps(body, separators=(",", ":")).encode()
+
+
+@dataclass(eq=False)
+class ConsentRequired(StsError):
+    """AADSTS65001 carries `suberror: consent_required` (MSAL surfaces it as `classification`)."""
+
+    def body(self, *, trace_id: str, correlation_id: str, now: float) -> dict[str, object]:
+        payload = super().body(trace_id=trace_id, correlation_id=correlation_id, now=now)
+        payload["suberror"] = "consent_required"
+        return payload
 
 
 # -- requests that cannot be read ------------------------------------------------------------
@@ -100,6 +118,15 @@ def resource_parameter_not_supported() -> StsError:
 
 
 def tenant_not_found(tenant: str) -> StsError:
+    """90002, with Entra's other text when the segment is the empty GUID."""
+    if is_guid(tenant) and normalize_guid(tenant) == EMPTY_GUID:
+        return StsError(
+            90002,
+            "invalid_tenant",
+            400,
+            f"Requested tenant identifier '{tenant}' is not valid. Tenant identifiers may not be "
+            "an empty GUID.",
+        )
     return StsError(
         90002,
         "invalid_tenant",
@@ -107,16 +134,6 @@ def tenant_not_found(tenant: str) -> StsError:
         f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
         "signing into the correct cloud. Check with your subscription administrator, this may "
         "happen if there are no active subscriptions for the tenant.",
-    )
-
-
-def empty_tenant_guid(tenant: str) -> StsError:
-    return StsError(
-        90002,
-        "invalid_tenant",
-        400,
-        f"Requested tenant identifier '{tenant}' is not valid. Tenant identifiers may not be an "
-        "empty GUID.",
     )
 
 
@@ -215,16 +232,71 @@ def expired_secret(client_id: str) -> StsError:
     )
 
 
-def invalid_assertion(reason: str) -> StsError:
-    return StsError(700027, "invalid_client", 401, f"Client assertion failed validation. {reason}")
+# -- client assertions (certificates and federated credentials) ---------------------------------
 
 
-def conflicting_client_authentication(reason: str) -> StsError:
+def assertion_failed(reason: str) -> StsError:
+    """700027: Entra's one code for a bad signature, claim or key of a client assertion."""
     return StsError(
-        9002313,
-        "invalid_request",
-        400,
-        f"Request is malformed or invalid. {reason}",
+        700027,
+        "invalid_client",
+        401,
+        f"Client assertion failed signature validation. [Reason - {reason}]",
+    )
+
+
+def assertion_out_of_time(now: float, not_before: float | None, expires: float) -> StsError:
+    """700024 with the times Entra prints (UTC, to the second)."""
+    start = iso_z(not_before) if not_before is not None else "(not set)"
+    return StsError(
+        700024,
+        "invalid_client",
+        401,
+        f"Client assertion is not within its valid time range. Current time: {iso_z(now)}, "
+        f"assertion valid from {start}, expiry time of assertion {iso_z(expires)}.",
+    )
+
+
+_FEDERATION_GUIDANCE = (
+    "Please check your federated identity credential Subject, Audience and Issuer against the "
+    "presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
+)
+
+
+def no_matching_issuer(issuer: str) -> StsError:
+    return StsError(
+        700211,
+        "invalid_client",
+        401,
+        f"No matching federated identity record found for presented assertion issuer "
+        f"'{issuer}'. {_FEDERATION_GUIDANCE}",
+    )
+
+
+def no_matching_audience(audience: str) -> StsError:
+    return StsError(
+        700212,
+        "invalid_client",
+        401,
+        f"No matching federated identity record found for presented assertion audience "
+        f"'{audience}'. {_FEDERATION_GUIDANCE}",
+    )
+
+
+def no_matching_subject(subject: str) -> StsError:
+    return StsError(
+        700213,
+        "invalid_client",
+        401,
+        f"No matching federated identity record found for presented assertion subject "
+        f"'{subject}'. {_FEDERATION_GUIDANCE}",
+    )
+
+
+def external_endpoint_failed(reason: str) -> StsError:
+    """50166, what Entra answers when an issuer's discovery or JWKS cannot be read."""
+    return StsError(
+        50166, "invalid_request", 400, f"Request to External OIDC endpoint failed. ({reason})"
     )
 
 
@@ -270,4 +342,55 @@ def assignment_required(client_id: str, client_name: str, resource: str, name: s
         400,
         f"Application '{client_id}'({client_name}) is not assigned to a role for the "
         f"application '{resource}'({name}).",
+    )
+
+
+def scope_not_exposed(client_name: str, scope: str, resource_app_id: str) -> StsError:
+    return StsError(
+        650053,
+        "invalid_scope",
+        400,
+        f"The application '{client_name}' asked for scope '{scope}' that doesn't exist on the "
+        f"resource '{resource_app_id}'. Contact the app vendor.",
+    )
+
+
+def consent_required(client_id: str, client_name: str) -> StsError:
+    return ConsentRequired(
+        65001,
+        "invalid_grant",
+        400,
+        f"The user or administrator has not consented to use the application with ID "
+        f"'{client_id}' named '{client_name}'. Send an interactive authorization request for "
+        "this user and resource.",
+    )
+
+
+# -- users (the password grant) -----------------------------------------------------------------
+
+
+def invalid_credentials() -> StsError:
+    return StsError(
+        50126,
+        "invalid_grant",
+        400,
+        "Error validating credentials due to invalid username or password.",
+    )
+
+
+def user_disabled() -> StsError:
+    return StsError(50057, "invalid_grant", 400, "The user account is disabled.")
+
+
+# -- the service itself -------------------------------------------------------------------------
+
+
+def internal_error() -> StsError:
+    """90033: what Entra answers for a transient failure on its side (never a stack trace)."""
+    return StsError(
+        90033,
+        "temporarily_unavailable",
+        500,
+        "A transient error has occurred. Please try again.",
+        with_uri=False,
     )

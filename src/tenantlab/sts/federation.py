@@ -28,13 +28,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tenantlab.clock import SYSTEM_CLOCK, Clock
 from tenantlab.ids import b64url_decode
-from tenantlab.sts.assertion_jws import (
-    ParsedAssertion,
+from tenantlab.sts.assertion_jws import ParsedAssertion, check_time_window, verify_signature
+from tenantlab.sts.errors import (
     assertion_failed,
-    check_time_window,
-    verify_signature,
+    external_endpoint_failed,
+    no_matching_audience,
+    no_matching_issuer,
+    no_matching_subject,
 )
-from tenantlab.sts.errors import StsError
 
 FEDERATED_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
@@ -45,48 +46,6 @@ MAX_KEYS = 100
 DEFAULT_REFRESH_COOLDOWN = 60.0
 # ... and at least this often anyway (issuers rotate).
 DEFAULT_KEYS_TTL = 3600.0
-
-_GUIDANCE = (
-    "Please check your federated identity credential Subject, Audience and Issuer against the "
-    "presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
-)
-
-
-def no_matching_issuer(issuer: str) -> StsError:
-    return StsError(
-        700211,
-        "invalid_client",
-        401,
-        f"No matching federated identity record found for presented assertion issuer "
-        f"'{issuer}'. {_GUIDANCE}",
-    )
-
-
-def no_matching_audience(audience: str) -> StsError:
-    return StsError(
-        700212,
-        "invalid_client",
-        401,
-        f"No matching federated identity record found for presented assertion audience "
-        f"'{audience}'. {_GUIDANCE}",
-    )
-
-
-def no_matching_subject(subject: str) -> StsError:
-    return StsError(
-        700213,
-        "invalid_client",
-        401,
-        f"No matching federated identity record found for presented assertion subject "
-        f"'{subject}'. {_GUIDANCE}",
-    )
-
-
-def external_endpoint_failed(reason: str) -> StsError:
-    """AADSTS50166, what Entra answers when an issuer's discovery or JWKS cannot be read."""
-    return StsError(
-        50166, "invalid_request", 400, f"Request to External OIDC endpoint failed. ({reason})"
-    )
 
 
 class FetchFailed(Exception):

@@ -18,7 +18,7 @@ import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -27,63 +27,21 @@ from starlette.concurrency import run_in_threadpool
 from tenantlab.directory import Directory, DirectoryError
 from tenantlab.ids import b64url
 from tenantlab.sts import errors
-from tenantlab.sts.claims import BACKDATE, EXPIRES_IN, TOKEN_LIFETIME, refresh_handle
-from tenantlab.sts.clientauth import authenticate, find_client, presented_credentials
-from tenantlab.sts.errors import StsError
-from tenantlab.sts.grants import OIDC_SCOPES, IssuedToken, TokenRequest, find_resource
+from tenantlab.sts.claims import BACKDATE, TOKEN_LIFETIME, refresh_handle
+from tenantlab.sts.clientauth import ClientAuthentication, find_client, presented_credentials
+from tenantlab.sts.errors import (
+    consent_required,
+    invalid_credentials,
+    scope_not_exposed,
+    user_disabled,
+)
+from tenantlab.sts.grants import OIDC_SCOPES
+from tenantlab.sts.issuing import IssuedToken, TokenIssuer, TokenRequest
 from tenantlab.sts.snapshot import ClientEntry, ResourceEntry, TenantSnapshot
 from tenantlab.sts.urls import Endpoints
 
-if TYPE_CHECKING:
-    from tenantlab.platform import Platform
-    from tenantlab.sts.token import TokenService
-
 ACR_PUBLIC = "0"
 DEFAULT = ".default"
-
-
-@dataclass
-class ConsentRequired(StsError):
-    """AADSTS65001 carries `suberror: consent_required` (MSAL surfaces it as `classification`)."""
-
-    def body(self, *, trace_id: str, correlation_id: str, now: float) -> dict[str, object]:
-        payload = super().body(trace_id=trace_id, correlation_id=correlation_id, now=now)
-        payload["suberror"] = "consent_required"
-        return payload
-
-
-def consent_required(client_id: str, client_name: str) -> StsError:
-    return ConsentRequired(
-        65001,
-        "invalid_grant",
-        400,
-        f"The user or administrator has not consented to use the application with ID "
-        f"'{client_id}' named '{client_name}'. Send an interactive authorization request for "
-        "this user and resource.",
-    )
-
-
-def scope_not_exposed(client_name: str, scope: str, resource_app_id: str) -> StsError:
-    return StsError(
-        650053,
-        "invalid_scope",
-        400,
-        f"The application '{client_name}' asked for scope '{scope}' that doesn't exist on the "
-        f"resource '{resource_app_id}'. Contact the app vendor.",
-    )
-
-
-def invalid_credentials() -> StsError:
-    return StsError(
-        50126,
-        "invalid_grant",
-        400,
-        "Error validating credentials due to invalid username or password.",
-    )
-
-
-def user_disabled() -> StsError:
-    return StsError(50057, "invalid_grant", 400, "The user account is disabled.")
 
 
 @dataclass(frozen=True)
@@ -115,8 +73,14 @@ def split_scopes(scope: str) -> tuple[str, list[str]]:
 
 
 class PasswordGrant:
-    def __init__(self, directory: Directory) -> None:
+    """`grant_type=password`: a user's delegated token, for a public or confidential client."""
+
+    def __init__(
+        self, *, directory: Directory, issuer: TokenIssuer, clients: ClientAuthentication
+    ) -> None:
         self.directory = directory
+        self.issuer = issuer
+        self.clients = clients
 
     @functools.cached_property
     def _decoy(self) -> str:
@@ -165,17 +129,13 @@ class PasswordGrant:
             raise consent_required(client.app_id, client.display_name)
         return granted
 
-    async def _client(
-        self, service: TokenService, request: TokenRequest
-    ) -> tuple[TenantSnapshot, ClientEntry, str]:
+    async def _client(self, request: TokenRequest) -> tuple[TenantSnapshot, ClientEntry, str]:
         assert request.snapshot is not None
         presented = presented_credentials(request.form, request.authorization)
         if presented.method != "none":
-            caller = await authenticate(
-                cache=service.cache,
+            caller = await self.clients.authenticate(
                 snapshot=request.snapshot,
                 presented=presented,
-                endpoints=service.endpoints,
                 tenant_label=request.tenant_segment,
                 now=request.now,
             )
@@ -184,7 +144,7 @@ class PasswordGrant:
         # directory has no isFallbackPublicClient flag, so an app with any credential registered
         # counts as confidential and must present one, as Entra demands (AADSTS7000218).
         snapshot, client = find_client(
-            service.cache, request.snapshot, presented.client_id, request.tenant_segment
+            self.clients.cache, request.snapshot, presented.client_id, request.tenant_segment
         )
         if not client.enabled:
             raise errors.client_disabled(client.app_id, client.display_name)
@@ -192,7 +152,7 @@ class PasswordGrant:
             raise errors.credentials_missing()
         return snapshot, client, ACR_PUBLIC
 
-    async def __call__(self, service: TokenService, request: TokenRequest) -> IssuedToken:
+    async def __call__(self, request: TokenRequest) -> IssuedToken:
         form = request.form
         if request.snapshot is None:
             raise errors.tenant_required_for_grant(request.tenant_segment.lower())
@@ -208,17 +168,17 @@ class PasswordGrant:
             identifier, wanted = form.get("resource", "").strip(), [DEFAULT]
             if not identifier:
                 raise errors.missing_parameter("resource")
-        snapshot, client, acr = await self._client(service, request)
+        snapshot, client, acr = await self._client(request)
         # The password first: nothing about consent is revealed to a caller without one.
         user = await run_in_threadpool(
             self._sign_in, snapshot.tenant_id, form["username"], form["password"]
         )
-        snapshot, resource, canonical = find_resource(service, snapshot, identifier)
+        snapshot, resource, canonical = self.issuer.find_resource(snapshot, identifier)
         scopes = await run_in_threadpool(
             self._granted_scopes, snapshot.tenant_id, client, resource, wanted
         )
         claims = delegated_claims(
-            service.endpoints,
+            self.issuer.endpoints,
             snapshot.tenant_id,
             client.app_id,
             acr,
@@ -228,16 +188,7 @@ class PasswordGrant:
             scopes,
             request.now,
         )
-        key = service.keys.active(snapshot.tenant_id, snapshot.revision)
-        token = key.sign(claims, with_x5t=resource.token_version == 1)
-        return IssuedToken(
-            access_token=token,
-            expires_in=EXPIRES_IN,
-            ext_expires_in=EXPIRES_IN,
-            not_before=claims["nbf"],
-            expires_on=claims["exp"],
-            resource=canonical,
-        )
+        return self.issuer.sign(snapshot, resource, canonical, claims)
 
 
 def delegated_claims(
@@ -303,10 +254,3 @@ def delegated_claims(
         ver="1.0",
     )
     return claims
-
-
-def install(platform: Platform, tokens: TokenService) -> PasswordGrant:
-    """Offer `grant_type=password` on the token endpoints of `tokens` (idempotent)."""
-    grant = PasswordGrant(platform.directory)
-    tokens.grants["password"] = grant
-    return grant

@@ -28,7 +28,7 @@ def resolve_tenant(cache: DirectoryCache, segment: str, revision: int) -> Tenant
     """The tenant a path segment names; 90002 / 900023 errors otherwise (not for `common`)."""
     if is_guid(segment):
         if normalize_guid(segment) == EMPTY_GUID:
-            raise errors.empty_tenant_guid(segment)
+            raise errors.tenant_not_found(segment)
     elif not _DOMAIN.match(segment):
         raise errors.invalid_tenant_identifier(_printable(segment))
     tenant_id = cache.resolve_tenant(segment, revision)

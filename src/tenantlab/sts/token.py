@@ -18,17 +18,8 @@ from tenantlab.clock import Clock
 from tenantlab.ids import is_guid
 from tenantlab.keys import KeyStore
 from tenantlab.sts import errors, tenancy
-from tenantlab.sts.claims import EXPIRES_IN, access_token_claims
-from tenantlab.sts.clientauth import AuthenticatedClient
+from tenantlab.sts.clientauth import AssertionVerifier, ClientAuthentication
 from tenantlab.sts.errors import StsError
-from tenantlab.sts.grants import (
-    GRANTS,
-    GrantHandler,
-    IssuedToken,
-    TokenRequest,
-    check_assignment,
-    find_resource,
-)
 from tenantlab.sts.http import (
     NO_STORE_HEADERS,
     is_form,
@@ -37,6 +28,7 @@ from tenantlab.sts.http import (
     read_body,
     send_bytes,
 )
+from tenantlab.sts.issuing import GrantHandler, IssuedToken, TokenIssuer, TokenRequest
 from tenantlab.sts.snapshot import DirectoryCache
 from tenantlab.sts.urls import Endpoints
 
@@ -46,46 +38,31 @@ CORRELATION_PARAMETER = "client-request-id"
 
 
 class TokenService:
-    """Issues tokens: grant dispatch, resource resolution, claims, signing, response rendering."""
+    """The token endpoints: grant dispatch, error and response rendering.
+
+    Grants and client-authentication methods live in registries owned by this instance, filled
+    once when the STS is built (`StsApp.__init__`), as authlib's `register_grant` and
+    `register_client_auth_method` do: nothing module-level, so two platforms in one process
+    never share a grant or an assertion verifier.
+    """
 
     def __init__(
         self, *, cache: DirectoryCache, keys: KeyStore, endpoints: Endpoints, clock: Clock
     ) -> None:
         self.cache = cache
-        self.keys = keys
         self.endpoints = endpoints
         self.clock = clock
-        self.grants: dict[str, GrantHandler] = dict(GRANTS)
+        self.issuer = TokenIssuer(cache=cache, keys=keys, endpoints=endpoints)
+        self.clients = ClientAuthentication(cache=cache, endpoints=endpoints)
+        self._grants: dict[str, GrantHandler] = {}
 
-    def issue_app_token(
-        self, caller: AuthenticatedClient, identifier: str, now: float
-    ) -> IssuedToken:
-        """An app-only access token for `caller` to call the resource named by `identifier`."""
-        snapshot, resource, canonical = find_resource(self, caller.snapshot, identifier)
-        check_assignment(snapshot, caller, resource)
-        roles = snapshot.role_values(
-            caller.client.service_principal_id, resource.service_principal_id
-        )
-        claims = access_token_claims(
-            endpoints=self.endpoints,
-            snapshot=snapshot,
-            client=caller.client,
-            acr=caller.acr,
-            resource=resource,
-            requested_identifier=canonical,
-            roles=roles,
-            now=now,
-        )
-        key = self.keys.active(snapshot.tenant_id, snapshot.revision)
-        token = key.sign(claims, with_x5t=resource.token_version == 1)
-        return IssuedToken(
-            access_token=token,
-            expires_in=EXPIRES_IN,
-            ext_expires_in=EXPIRES_IN,
-            not_before=claims["nbf"],
-            expires_on=claims["exp"],
-            resource=canonical,
-        )
+    def register_grant(self, grant_type: str, handler: GrantHandler) -> None:
+        """Serve `grant_type=grant_type` with `handler`."""
+        self._grants[grant_type] = handler
+
+    def register_client_auth_method(self, assertion_type: str, verifier: AssertionVerifier) -> None:
+        """Accept client assertions of `assertion_type`, checked by `verifier`."""
+        self.clients.register_client_auth_method(assertion_type, verifier)
 
     async def handle(
         self, scope: Scope, receive: Receive, send: Send, tenant_segment: str, endpoint: str
@@ -107,11 +84,10 @@ class TokenService:
             grant_type = form.get("grant_type")
             if not grant_type:
                 raise errors.missing_parameter("grant_type")
-            handler = self.grants.get(grant_type)
+            handler = self._grants.get(grant_type)
             if handler is None:
                 raise errors.unsupported_grant_type(_printable(grant_type))
             issued = await handler(
-                self,
                 TokenRequest(
                     form=form,
                     endpoint=endpoint,
@@ -128,7 +104,7 @@ class TokenService:
             log.exception(
                 "token request failed unexpectedly (tenant %s)", _printable(tenant_segment)
             )
-            await self.send_error(scope, send, _internal_error(), form, tenant_segment)
+            await self.send_error(scope, send, errors.internal_error(), form, tenant_segment)
             return
         await send_bytes(send, 200, render(issued, endpoint), self._headers(scope, form))
 
@@ -211,16 +187,6 @@ def _authorization(scope: Scope) -> bytes | None:
         if name == b"authorization":
             return bytes(value)
     return None
-
-
-def _internal_error() -> StsError:
-    return StsError(
-        90033,
-        "temporarily_unavailable",
-        500,
-        "A transient error has occurred. Please try again.",
-        with_uri=False,
-    )
 
 
 def _printable(value: str) -> str:

@@ -14,11 +14,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from sts_support import StsSetup, decode_jwt
+from sts_support import ORIGIN, AsgiClient, StsSetup, decode_jwt
 
 from tenantlab.ids import FEDERATION_AUDIENCE, b64url
-from tenantlab.sts.assertions import JwtBearerVerifier
-from tenantlab.sts.clientauth import ASSERTION_VERIFIERS, JWT_BEARER_ASSERTION
+from tenantlab.sts.app import StsApp
+from tenantlab.sts.clientauth import JWT_BEARER_ASSERTION
 from tenantlab.sts.federation import FederatedKeyCache, FetchFailed
 
 ISSUER = "https://issuer.example/cluster"
@@ -187,9 +187,10 @@ class Issuer:
 
 
 @pytest.fixture
-def federated(sts: StsSetup, key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch) -> StsSetup:
-    cache = FederatedKeyCache(Issuer(key).fetch, sts.clock)
-    monkeypatch.setitem(ASSERTION_VERIFIERS, JWT_BEARER_ASSERTION, JwtBearerVerifier(cache))
+def federated(sts: StsSetup, key: rsa.RSAPrivateKey) -> StsSetup:
+    # The issuer's keys come from an in-memory issuer, injected into this STS instance only.
+    sts.app = StsApp(sts.platform, federated_keys=FederatedKeyCache(Issuer(key).fetch, sts.clock))
+    sts.client = AsgiClient(sts.app, ORIGIN)
     sts.platform.directory.add_federated_credential(
         tenant=sts.tenant.id,
         app=sts.daemon_app_id,

@@ -13,8 +13,10 @@ from sts_support import READ_ROLE, StsSetup, captured
 from tenantlab.ids import EMPTY_GUID, new_guid
 from tenantlab.storage.database import bump_revision
 from tenantlab.storage.schema import ServicePrincipal
-from tenantlab.sts.clientauth import ASSERTION_VERIFIERS, JWT_BEARER_ASSERTION
+from tenantlab.sts.clientauth import JWT_BEARER_ASSERTION
+from tenantlab.sts.grants import ClientCredentialsGrant
 from tenantlab.sts.http import MAX_BODY_BYTES
+from tenantlab.sts.token import TokenService
 
 DESCRIPTION = re.compile(
     r"^AADSTS(\d+): .+ Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} "
@@ -239,10 +241,15 @@ def test_malformed_basic_header(sts: StsSetup) -> None:
     assert_error(response, 400, "invalid_request", 9002313)
 
 
-def test_assertion_type_without_a_verifier_is_refused(
-    sts: StsSetup, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delitem(ASSERTION_VERIFIERS, JWT_BEARER_ASSERTION, raising=False)
+def test_assertion_type_without_a_verifier_is_refused(sts: StsSetup) -> None:
+    # A token service with the client-credentials grant and no client-assertion method.
+    app = sts.app
+    tokens = TokenService(
+        cache=app.cache, keys=sts.platform.keys, endpoints=app.endpoints, clock=sts.clock
+    )
+    grant = ClientCredentialsGrant(issuer=tokens.issuer, clients=tokens.clients)
+    tokens.register_grant("client_credentials", grant)
+    app.tokens = tokens
     form = sts.form(client_assertion="a.b.c", client_assertion_type=JWT_BEARER_ASSERTION)
     del form["client_secret"]
     assert_error(sts.token(data=form), 401, "invalid_client", 700027)
