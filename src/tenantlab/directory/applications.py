@@ -12,7 +12,7 @@ from tenantlab.directory._base import DirectoryBase
 from tenantlab.directory.errors import Conflict, ValidationFailed
 from tenantlab.ids import new_guid
 from tenantlab.storage.database import bump_revision
-from tenantlab.storage.schema import Application, IdentifierUri, ServicePrincipal
+from tenantlab.storage.schema import Application, IdentifierUri, ServicePrincipal, TenantDomain
 
 # Graph property names an update may set, mapped to validators and columns.
 UPDATABLE = (
@@ -106,9 +106,19 @@ class ApplicationsMixin(DirectoryBase):
 
     @staticmethod
     def _set_identifier_uris(session: Session, app: Application, uris: list[str]) -> None:
+        """Entra's identifier URI rules, the one place every caller (CLI, Graph, seed, portal)
+        goes through: ownership (validation.owned_identifier_uri), unique in the tenant, and
+        unique on the whole platform when a multi-tenant app is involved."""
         keys = [u.lower() for u in uris]
         if len(set(keys)) != len(keys):
             raise ValidationFailed("identifierUris contains the same value twice")
+        domains = session.scalars(
+            select(TenantDomain.name).where(TenantDomain.tenant_id == app.tenant_id)
+        ).all()
+        for uri in uris:
+            validation.owned_identifier_uri(
+                uri, app_id=app.app_id, tenant_id=app.tenant_id, domains=domains
+            )
         session.execute(delete(IdentifierUri).where(IdentifierUri.application_id == app.id))
         session.flush()
         for key, uri in zip(keys, uris, strict=True):
@@ -120,6 +130,7 @@ class ApplicationsMixin(DirectoryBase):
                 )
             session.add(IdentifierUri(tenant_id=app.tenant_id, uri_key=key, application_id=app.id))
         app.identifier_uris = list(uris)
+        _unique_on_the_platform(session, app)
 
     def get_application(self, *, tenant: str, app: str) -> Application:
         """By object id, appId, or display name (when unique)."""
@@ -184,6 +195,8 @@ class ApplicationsMixin(DirectoryBase):
                         for u in uris
                     ],
                 )
+            if "signInAudience" in changes:
+                _unique_on_the_platform(session, found)
             if "appRoles" in changes:
                 found.app_roles = _replace_roles(found.app_roles, changes["appRoles"])
             if "api" in changes:
@@ -274,6 +287,27 @@ class ApplicationsMixin(DirectoryBase):
                 self._set_identifier_uris(session, found, [f"api://{found.app_id}"])
             bump_revision(session)
         return found.oauth2_permission_scopes[-1]
+
+
+def _multi_tenant(app: Application) -> bool:
+    return app.sign_in_audience != "AzureADMyOrg"
+
+
+def _unique_on_the_platform(session: Session, app: Application) -> None:
+    """A multi-tenant resource is found by its identifier URI from every tenant, so no other
+    tenant may hold the same URI while either of the two apps is multi-tenant."""
+    for uri in app.identifier_uris:
+        for other in session.scalars(
+            select(Application)
+            .join(IdentifierUri, IdentifierUri.application_id == Application.id)
+            .where(IdentifierUri.uri_key == uri.lower(), IdentifierUri.tenant_id != app.tenant_id)
+        ):
+            if _multi_tenant(app) or _multi_tenant(other):
+                raise Conflict(
+                    "Another object with the same value for property identifierUris already "
+                    f"exists: '{uri}' is used by an application in another tenant, and the "
+                    "identifierUris of multi-tenant applications are unique across all tenants"
+                )
 
 
 def _replace_roles(current: list[dict[str, Any]], new: Any) -> list[dict[str, Any]]:

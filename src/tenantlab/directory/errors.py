@@ -2,6 +2,7 @@
 
 DirectoryError                    400 Request_BadRequest
 ├── ValidationFailed              400 Request_BadRequest (a property value Entra rejects)
+│   └── HostNameNotOnVerifiedDomain  400 HostNameNotOnVerifiedDomain (identifierUris)
 ├── Conflict                      400 Request_BadRequest (another object has that value)
 └── NotFound                      404 Request_ResourceNotFound
     ├── TenantNotFound
@@ -24,6 +25,12 @@ class DirectoryError(TenantlabError):
 
 class ValidationFailed(DirectoryError):
     """A value Entra would not accept; the message says which and why."""
+
+
+class HostNameNotOnVerifiedDomain(ValidationFailed):
+    """An identifier URI whose host is not one of the tenant's verified domains."""
+
+    code = "HostNameNotOnVerifiedDomain"
 
 
 class Conflict(DirectoryError):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from tenantlab.directory.errors import ValidationFailed
+from tenantlab.directory.errors import HostNameNotOnVerifiedDomain, ValidationFailed
 from tenantlab.ids import is_guid
 
 SIGN_IN_AUDIENCES = (
@@ -21,6 +22,32 @@ MAX_SECRET_MONTHS = 24
 _CLAIM_VALUE = re.compile(r"^[A-Za-z0-9!#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~]+$")
 _DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _FIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$")
+# Domains Microsoft owns, with every subdomain (graph.microsoft.com, login.microsoftonline.com,
+# vault.azure.net, ...): no tenant's identifier URI may use them.
+MICROSOFT_DOMAINS = (
+    "microsoft.com",
+    "microsoftonline.com",
+    "microsoftonline-p.com",
+    "windows.net",
+    "windows.com",
+    "azure.com",
+    "azure.net",
+    "azure-api.net",
+    "azurewebsites.net",
+    "office.com",
+    "office365.com",
+    "office.net",
+    "sharepoint.com",
+    "live.com",
+    "outlook.com",
+    "dynamics.com",
+    "visualstudio.com",
+    "ciamlogin.com",
+    "b2clogin.com",
+    "msidentity.com",
+    "chinacloudapi.cn",
+    "usgovcloudapi.net",
+)
 
 
 def display_name(value: Any, what: str = "displayName") -> str:
@@ -75,6 +102,7 @@ def token_version(value: Any) -> int | None:
 
 
 def identifier_uri(value: Any) -> str:
+    """The shape Entra accepts for an Application ID URI (ownership is `owned_identifier_uri`)."""
     if not isinstance(value, str) or not value or len(value) > 255:
         raise ValidationFailed("an identifierUri must be a non-empty string of at most 255 chars")
     if any(c.isspace() for c in value) or "*" in value or "#" in value:
@@ -93,7 +121,86 @@ def identifier_uri(value: Any) -> str:
             raise ValidationFailed(f"identifierUri '{value}' has no host part")
         if parts.query:
             raise ValidationFailed(f"identifierUri '{value}' cannot have a query string")
+    if value.endswith("/"):
+        raise ValidationFailed(f"identifierUri '{value}' must not end with a slash")
     return value
+
+
+def microsoft_host(host: str) -> bool:
+    """Host names Microsoft owns (graph.microsoft.com, ...): never a tenant's to claim.
+
+    A tenant's initial domain (contoso.onmicrosoft.com) is its own, not Microsoft's.
+    """
+    name = host.lower().rstrip(".")
+    if name == "onmicrosoft.com":
+        return True
+    return any(name == d or name.endswith("." + d) for d in MICROSOFT_DOMAINS)
+
+
+def _on_domains(host: str, domains: Sequence[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _api_guid_host(uri: str) -> str | None:
+    """The GUID right after `api://` (api://{appId}, api://{tenantId}/...), if there is one."""
+    parts = urlsplit(uri)
+    if parts.scheme.lower() != "api":
+        return None
+    host = parts.netloc.lower()
+    return host if is_guid(host) else None
+
+
+def owned_identifier_uri(
+    uri: str, *, app_id: str, tenant_id: str | None, domains: Sequence[str]
+) -> str:
+    """Entra's rules for who may claim an identifier URI (after `identifier_uri` accepted it).
+
+    - a GUID after api:// must be the app's own appId or its tenant's id;
+    - api:// names with a dotted host, and every http(s):// URI, must be on one of the tenant's
+      verified domains or a subdomain of one (HostNameNotOnVerifiedDomain);
+    - Microsoft's host names (graph.microsoft.com, ...) are never a tenant's.
+    """
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    if scheme == "urn":
+        return uri
+    host = (parts.hostname or "").lower()
+    own = [d.lower() for d in domains]
+    hint = f"use api://{app_id} or a host on one of this tenant's domains ({', '.join(own)})"
+    if microsoft_host(host):
+        raise HostNameNotOnVerifiedDomain(
+            "Values of identifierUris property must use a verified domain of the organization "
+            f"or its subdomain: '{uri}' ({host} belongs to Microsoft; {hint})"
+        )
+    guid = _api_guid_host(uri)
+    if guid is not None:
+        if guid not in (app_id.lower(), (tenant_id or "").lower()):
+            raise ValidationFailed(
+                f"identifierUri '{uri}' is not valid: a GUID after api:// must be this "
+                f"application's appId or its tenant's id; use api://{app_id}"
+            )
+        return uri
+    if scheme == "api" and "." not in host:
+        return uri  # api://todo: an arbitrary name, unique per tenant (multi-tenant: everywhere)
+    if not _on_domains(host, own):
+        raise HostNameNotOnVerifiedDomain(
+            "Values of identifierUris property must use a verified domain of the organization "
+            f"or its subdomain: '{uri}' ({hint})"
+        )
+    return uri
+
+
+def may_name_resource(uri: str, *, app_id: str, tenant_id: str) -> bool:
+    """Whether a (possibly stored before these rules) identifier URI can name this app's API.
+
+    The token service uses it so that a name squatted in an old database never resolves to the
+    squatter: api://{another app's appId} and Microsoft's hosts belong to their owners.
+    """
+    parts = urlsplit(uri)
+    if parts.scheme.lower() in ("api", "https", "http") and microsoft_host(parts.hostname or ""):
+        return False
+    guid = _api_guid_host(uri)
+    return guid is None or guid in (app_id.lower(), tenant_id.lower())
 
 
 def app_roles(roles: Any) -> list[dict[str, Any]]:

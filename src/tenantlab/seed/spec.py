@@ -167,9 +167,9 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[tuple[str, str]] = []
 
-    def run(self, path: str, rule: Callable[..., T], *args: Any) -> T | None:
+    def run(self, path: str, rule: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         try:
-            return rule(*args)
+            return rule(*args, **kwargs)
         except ValidationFailed as exc:
             self.problems.append((path, exc.message))
             return None
@@ -197,6 +197,7 @@ class _Checker:
         return self.problems
 
     def _apps(self, at: str, tenant: TenantSpec) -> None:
+        domains = [tenant.initial_domain, *(d.strip().lower() for d in tenant.domains)]
         names: dict[str, str] = {}
         uris: dict[str, str] = {}
         for ai, app in enumerate(tenant.apps):
@@ -221,8 +222,19 @@ class _Checker:
                 )
             for ui, uri in enumerate(app.identifierUris or []):
                 where = f"{ap}.identifierUris[{ui}]"
-                concrete = uri.replace("{appId}", app.appId or PLACEHOLDER_APP_ID)
-                if self.run(where, validation.identifier_uri, concrete) and "{appId}" not in uri:
+                app_id = (app.appId or PLACEHOLDER_APP_ID).lower()
+                concrete = uri.replace("{appId}", app_id)
+                if not self.run(where, validation.identifier_uri, concrete):
+                    continue
+                owned = self.run(
+                    where,
+                    validation.owned_identifier_uri,
+                    concrete,
+                    app_id=app_id,
+                    tenant_id=tenant.id,
+                    domains=domains,
+                )
+                if owned and "{appId}" not in uri:
                     if concrete.lower() in uris:
                         self.fail(
                             where, f"'{uri}' is also an identifierUri of {uris[concrete.lower()]}"
