@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tenantlab.directory.validation import may_name_resource
 from tenantlab.ids import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_RESOURCE, is_guid, normalize_guid
 from tenantlab.storage.database import Database
 from tenantlab.sts import loader
@@ -284,10 +285,19 @@ def _assemble(revision: int, parts: loader.TenantParts) -> TenantSnapshot:
         }
         first_party = app is None
         optional = [] if app is None else (app.optional_claims or {}).get("accessToken") or []
+        # A name squatted before the directory refused it (api://{another app's appId},
+        # graph.microsoft.com) never names the squatter: it resolves to its owner or to nothing.
         identifiers = (
             tuple(sp.service_principal_names)
             if app is None
-            else (sp.app_id, *app.identifier_uris, *sp.service_principal_names)
+            else (
+                sp.app_id,
+                *(
+                    name
+                    for name in (*app.identifier_uris, *sp.service_principal_names)
+                    if may_name_resource(str(name), app_id=app.app_id, tenant_id=app.tenant_id)
+                ),
+            )
         )
         entry = ResourceEntry(
             service_principal_id=sp.id,
