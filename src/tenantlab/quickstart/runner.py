@@ -11,12 +11,12 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from tenantlab.apiauth import BearerAuthenticator, TokenValidator
 from tenantlab.config import DEFAULT_TODO_PORT, PlatformSettings
 from tenantlab.keys import ensure_tls
 from tenantlab.listening import bound_port
@@ -27,13 +27,7 @@ from tenantlab.quickstart.provision import Provisioned, provision
 from tenantlab.quickstart.servers import Servers, bind
 from tenantlab.quickstart.steps import Console, run_steps, summary
 from tenantlab.server import create_cloud_app
-from tenantlab.todo import (
-    TodoApiSettings,
-    TodoStore,
-    create_app,
-    open_todo_database,
-    validator_for,
-)
+from tenantlab.todo import TodoApi, TodoApiSettings
 
 
 @dataclass(frozen=True)
@@ -59,88 +53,76 @@ def _provision_lines(p: Provisioned) -> list[str]:
 
 
 def run(settings: PlatformSettings, options: QuickstartOptions, stream: TextIO) -> int:
-    """Run it; the exit code is 0 when every daemon step succeeded (or none was asked for)."""
+    """Run it; the exit code is 0 when every daemon step succeeded (or none was asked for).
+
+    Each resource is pushed on an ExitStack as soon as it is acquired, so whatever interrupts
+    start-up (a busy port, Ctrl+C, a failed step) releases exactly what was acquired, in reverse.
+    """
     started = time.perf_counter()
     console = Console(stream)
-    cloud_sock = bind(settings.host, settings.port, "--port")
+    served = False
     try:
-        todo_sock = bind(settings.host, options.todo_port, "--todo-port")
-    except BaseException:
-        cloud_sock.close()
-        raise
-    settings = settings.model_copy(update={"port": bound_port(cloud_sock)})
-    todo_origin = f"https://localhost:{bound_port(todo_sock)}"
-    servers: Servers | None = None
-    todo_app: Any = None
-    platform: Platform | None = None
-    try:
-        command = "quickstart" if options.run_daemon else "up"
-        console.line(f"tenantlab {command}: data folder {_display(settings.home)}")
-        platform = Platform.open(settings)
-        public_host = urlsplit(settings.origin).hostname
-        tls = ensure_tls(settings.home, [public_host] if public_host else [])
-        provisioned = provision(platform)
-        for tenant in (provisioned.workforce, provisioned.external):
-            platform.keys.active(tenant.id)  # a signing key exists before the first request
-        for line in _provision_lines(provisioned):
-            console.line(line)
-        endpoints = Endpoints(cloud=settings.origin, todo=todo_origin, ca_bundle=tls.ca_bundle)
-        configs = write_sample_configs(
-            options.out or settings.home / "quickstart", provisioned, endpoints
-        )
-        console.line(f"sample configs written to {_display(configs.folder)}")
-        todo_app, validator = _todo_app(settings, provisioned, endpoints)
-        servers = Servers(certfile=tls.server_cert, keyfile=tls.server_key)
-        servers.on_stop(validator.aclose)
-        servers.add(create_cloud_app(platform), cloud_sock)
-        servers.add(todo_app, todo_sock)
-        servers.start()
-        console.line(
-            f"serving {endpoints.cloud} (token service, Graph, admin center) and "
-            f"{endpoints.todo_list} (ToDo API)"
-        )
-        ok = True
-        if options.run_daemon:
-            results = run_steps(configs, provisioned, endpoints, stream)
-            ok, text = summary(results)
-            console.line()
-            console.line(f"quickstart: {text} ({time.perf_counter() - started:.1f} s)")
-        if not options.once:
-            _panel_until_stopped(console, provisioned, endpoints, configs, servers)
-        return 0 if ok else 1
+        with ExitStack() as stack:
+            cloud_sock = bind(settings.host, settings.port, "--port")
+            stack.callback(cloud_sock.close)
+            todo_sock = bind(settings.host, options.todo_port, "--todo-port")
+            stack.callback(todo_sock.close)
+            settings = settings.model_copy(update={"port": bound_port(cloud_sock)})
+            todo_origin = f"https://localhost:{bound_port(todo_sock)}"
+            command = "quickstart" if options.run_daemon else "up"
+            console.line(f"tenantlab {command}: data folder {_display(settings.home)}")
+            platform = Platform.open(settings)
+            stack.callback(platform.close)
+            public_host = urlsplit(settings.origin).hostname
+            tls = ensure_tls(settings.home, [public_host] if public_host else [])
+            provisioned = provision(platform)
+            for tenant in (provisioned.workforce, provisioned.external):
+                platform.keys.active(tenant.id)  # a signing key exists before the first request
+            for line in _provision_lines(provisioned):
+                console.line(line)
+            endpoints = Endpoints(cloud=settings.origin, todo=todo_origin, ca_bundle=tls.ca_bundle)
+            configs = write_sample_configs(
+                options.out or settings.home / "quickstart", provisioned, endpoints
+            )
+            console.line(f"sample configs written to {_display(configs.folder)}")
+            todo = stack.enter_context(_todo_api(settings, provisioned, endpoints))
+            servers = Servers(certfile=tls.server_cert, keyfile=tls.server_key)
+            servers.on_stop(todo.aclose_validator)
+            servers.add(create_cloud_app(platform), cloud_sock)
+            servers.add(todo.app, todo_sock)
+            stack.callback(servers.stop)  # before start(): a start that fails half-way stops too
+            served = True
+            servers.start()
+            console.line(
+                f"serving {endpoints.cloud} (token service, Graph, admin center) and "
+                f"{endpoints.todo_list} (ToDo API)"
+            )
+            ok = True
+            if options.run_daemon:
+                results = run_steps(configs, provisioned, endpoints, stream)
+                ok, text = summary(results)
+                console.line()
+                console.line(f"quickstart: {text} ({time.perf_counter() - started:.1f} s)")
+            if not options.once:
+                _panel_until_stopped(console, provisioned, endpoints, configs, servers)
+            return 0 if ok else 1
     finally:
-        if servers is not None:
-            servers.stop()
-        else:
-            cloud_sock.close()
-            todo_sock.close()
-        if todo_app is not None:
-            todo_app.state.todo_store.database.dispose()
-        if platform is not None:
-            platform.close()
-        if servers is not None:
+        if served:
             console.line("stopped")
 
 
-def _todo_app(
-    settings: PlatformSettings, p: Provisioned, e: Endpoints
-) -> tuple[Any, TokenValidator]:
-    """The ToDo API of the external tenant, trusting tokens of the cloud origin served beside it.
-
-    Built from its parts (as `todo.build_app` does) to keep the validator, whose HTTPS client
-    to the cloud origin is closed before the servers stop.
-    """
-    todo_settings = TodoApiSettings(
-        instance=e.cloud,
-        tenant_id=p.external.id,
-        client_id=p.todo_api.app_id,
-        ca_bundle=e.ca_bundle,
-        home=settings.home,
-        host=settings.host,
+def _todo_api(settings: PlatformSettings, p: Provisioned, e: Endpoints) -> TodoApi:
+    """The ToDo API of the external tenant, trusting tokens of the cloud origin served beside it."""
+    return TodoApi(
+        TodoApiSettings(
+            instance=e.cloud,
+            tenant_id=p.external.id,
+            client_id=p.todo_api.app_id,
+            ca_bundle=e.ca_bundle,
+            home=settings.home,
+            host=settings.host,
+        )
     )
-    validator = validator_for(todo_settings)
-    store = TodoStore(open_todo_database(todo_settings.resolved_database_url))
-    return create_app(todo_settings, store, BearerAuthenticator(validator)), validator
 
 
 def _panel_until_stopped(

@@ -7,7 +7,9 @@ Differences from the sample, on purpose (reference/sample-apps.md §3): permissi
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -31,6 +33,7 @@ from tenantlab.apiauth import (
 )
 from tenantlab.clock import SYSTEM_CLOCK, Clock
 from tenantlab.ids import EMPTY_GUID
+from tenantlab.storage import Database
 from tenantlab.todo.schemas import BadRequest, TodoIn, TodoOut, parse_id, parse_todo
 from tenantlab.todo.settings import TodoApiSettings
 from tenantlab.todo.store import TodoStore, open_todo_database
@@ -225,13 +228,63 @@ def validator_for(
     )
 
 
+class TodoApi:
+    """The ToDo API with what it owns: the item database and the validator's HTTPS client.
+
+    A context manager, like `DaemonClient`: `with TodoApi(settings) as todo: serve(todo.app)`
+    releases both however the block ends. When the app was served, close the validator on the
+    server's event loop first (`await todo.aclose_validator()`, before the servers stop: an idle
+    keep-alive connection to a stopping server holds its shutdown up); `close()` then only
+    disposes the database. If nothing did, `close()` closes the validator itself.
+    """
+
+    def __init__(
+        self,
+        settings: TodoApiSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self.settings = settings
+        self.validator = validator_for(settings, transport=transport, clock=clock)
+        self._validator_open = True
+        self.database: Database = open_todo_database(settings.resolved_database_url)
+        try:
+            store = TodoStore(self.database, clock)
+            self.app = create_app(settings, store, BearerAuthenticator(self.validator))
+        except BaseException:
+            self.database.dispose()
+            raise
+
+    async def aclose_validator(self) -> None:
+        self._validator_open = False
+        await self.validator.aclose()
+
+    def close(self) -> None:
+        try:
+            if self._validator_open:
+                asyncio.run(self.aclose_validator())
+        finally:
+            self.database.dispose()
+
+    def __enter__(self) -> TodoApi:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 def build_app(
     settings: TodoApiSettings,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
-    """The ToDo API from its settings: token validation over HTTPS, items in its database."""
-    validator = validator_for(settings, transport=transport, clock=clock)
-    store = TodoStore(open_todo_database(settings.resolved_database_url), clock)
-    return create_app(settings, store, BearerAuthenticator(validator))
+    """The ToDo API from its settings, for callers that never close it (tests, benchmarks);
+    a server uses `TodoApi`, which releases the database and the validator."""
+    return TodoApi(settings, transport=transport, clock=clock).app
