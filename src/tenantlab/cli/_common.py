@@ -1,6 +1,6 @@
 """What every command shares: opening the platform, choosing the tenant, printing results.
 
-Output has two forms. `--json` prints Graph's JSON shape (from `directory.graph_shapes`) so scripts
+Output has two forms. `--json` prints Graph's JSON shape (from `graph.shapes`) so scripts
 can parse it; without it, a short readable summary. Errors a user can fix are one `error:` line on
 stderr with no traceback (see `TenantlabGroup`).
 """

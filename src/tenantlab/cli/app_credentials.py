@@ -27,8 +27,8 @@ from tenantlab.cli._common import (
 )
 from tenantlab.clock import iso_z
 from tenantlab.config import write_private_file
-from tenantlab.directory.graph_shapes import federated_credential_json, key_credential_json
 from tenantlab.errors import ConfigError
+from tenantlab.graph.shapes import federated_credential_json, key_credential_json
 from tenantlab.ids import FEDERATION_AUDIENCE, b64url
 from tenantlab.keys.client_certificates import private_key_pem, self_signed_certificate
 

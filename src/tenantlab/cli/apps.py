@@ -20,8 +20,8 @@ from tenantlab.cli._common import (
 from tenantlab.cli.app_credentials import cert, federated
 from tenantlab.cli.permissions import grant, role, scope
 from tenantlab.cli.secrets import secret
-from tenantlab.directory.graph_shapes import application_document, application_json
 from tenantlab.directory.validation import SIGN_IN_AUDIENCES
+from tenantlab.graph.shapes import application_document, application_json
 
 
 @click.group()

@@ -15,7 +15,7 @@ from tenantlab.cli._common import (
     tenant_option,
 )
 from tenantlab.directory import Directory
-from tenantlab.directory.graph_shapes import (
+from tenantlab.graph.shapes import (
     app_role_assignment_json,
     oauth2_permission_grant_json,
 )

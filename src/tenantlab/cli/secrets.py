@@ -14,7 +14,7 @@ from tenantlab.cli._common import (
     tenant_option,
 )
 from tenantlab.clock import iso_z
-from tenantlab.directory.graph_shapes import password_credential_json
+from tenantlab.graph.shapes import password_credential_json
 
 
 @click.group()

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tenantlab.cli._common import json_option, platform_from, print_json
-from tenantlab.directory.graph_shapes import organization_json
+from tenantlab.graph.shapes import organization_json
 
 
 @click.command()

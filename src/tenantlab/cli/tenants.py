@@ -14,9 +14,9 @@ from tenantlab.cli._common import (
     print_json,
     print_table,
 )
-from tenantlab.directory.graph_shapes import organization_json
 from tenantlab.directory.tenants import TENANT_TYPES
 from tenantlab.errors import ConfigError
+from tenantlab.graph.shapes import organization_json
 from tenantlab.platform import Platform
 
 

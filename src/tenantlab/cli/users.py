@@ -13,7 +13,7 @@ from tenantlab.cli._common import (
     resolve_tenant,
     tenant_option,
 )
-from tenantlab.directory.graph_shapes import user_json
+from tenantlab.graph.shapes import user_json
 
 
 @click.group()

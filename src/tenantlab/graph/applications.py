@@ -6,14 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from tenantlab.directory import ApplicationNotFound, CredentialNotFound
-from tenantlab.directory.graph_shapes import (
-    application_document,
-    federated_credential_json,
-    key_credential_json,
-    password_credential_json,
-)
 from tenantlab.graph.errors import InvalidRequest
-from tenantlab.graph.odata import list_options, select_properties
+from tenantlab.graph.odata import list_options
 from tenantlab.graph.routing import (
     APPLICATIONS_READ,
     APPLICATIONS_WRITE,
@@ -25,11 +19,13 @@ from tenantlab.graph.routing import (
     reject_unknown,
     route,
 )
+from tenantlab.graph.shapes import Selection
+from tenantlab.graph.shapes.applications import APPLICATION, application_document
+from tenantlab.graph.shapes.credentials import federated_credential_json, password_credential_json
 from tenantlab.graph.users import collection_page
 from tenantlab.ids import is_guid, normalize_guid
 from tenantlab.storage.schema import Application
 
-TYPE = "microsoft.graph.application"
 MODELLED = frozenset(
     {
         "displayName",
@@ -73,47 +69,24 @@ def _application(request: GraphRequest) -> Application:
 
 
 def _document(
-    request: GraphRequest, app: Application, select: tuple[str, ...] | None = None
+    request: GraphRequest, app: Application, selection: Selection = None
 ) -> dict[str, Any]:
-    """The application; certificates' `key` only when `$select` names keyCredentials (Graph)."""
-    document = application_document(request.platform.directory, app)
-    if select and "keycredentials" in {name.lower() for name in select}:
-        document["keyCredentials"] = [
-            key_credential_json(row, include_key=True)
-            for row in request.platform.directory.key_credentials(app.id)
-        ]
-    return document
+    return application_document(request.platform.directory, app, selection)
 
 
 def list_applications(request: GraphRequest) -> Result:
     options = list_options(request.params, request.headers)
+    selection = APPLICATION.choose(options.select)
     page = request.platform.directory.page_applications(tenant=request.tenant, query=options.page)
-    values = [
-        select_properties(_document(request, a, options.select), options.select, TYPE)
-        for a in page.items
-    ]
-    if options.select and not page.items:
-        select_properties(_blank_document(request), options.select, TYPE)
+    values = [_document(request, a, selection) for a in page.items]
     return collection_page(request, options, page, values, "applications")
-
-
-def _blank_document(request: GraphRequest) -> dict[str, Any]:
-    """Property names of an application (to validate $select on an empty page)."""
-    from tenantlab.directory.graph_shapes import application_json
-
-    blank = Application(
-        id="", app_id="", display_name="", identifier_uris=[], app_roles=[],
-        oauth2_permission_scopes=[], optional_claims={}, required_resource_access=[],
-        sign_in_audience="AzureADMyOrg", created_at=0.0,
-    )  # fmt: skip
-    return application_json(blank)
 
 
 def get_application(request: GraphRequest) -> Result:
     select = list_options({k: v for k, v in request.params.items() if k == "$select"}, {}).select
+    selection = APPLICATION.choose(select)
     body = {"@odata.context": request.context("applications/$entity")}
-    document = _document(request, _application(request), select)
-    body.update(select_properties(document, select, TYPE))
+    body.update(_document(request, _application(request), selection))
     return Result(body=body)
 
 

@@ -262,23 +262,3 @@ def list_options(params: Mapping[str, str], headers: Mapping[str, str]) -> ListO
         count=count,
     )
     return ListOptions(page=page, select=parse_select(params.get("$select")), raw=params)
-
-
-def select_properties(
-    document: dict[str, Any], select: tuple[str, ...] | None, type_name: str
-) -> dict[str, Any]:
-    """Keep only `$select`ed properties (case-insensitive names, `id` always kept)."""
-    if not select:
-        return document
-    by_lower = {name.lower(): name for name in document}
-    chosen = []
-    for wanted in select:
-        name = by_lower.get(wanted.lower())
-        if name is None:
-            raise InvalidRequest(
-                f"Could not find a property named '{wanted}' on type '{type_name}'."
-            )
-        chosen.append(name)
-    if "id" in document and "id" not in chosen:
-        chosen.append("id")
-    return {name: document[name] for name in dict.fromkeys(chosen)}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tenantlab.directory import ServicePrincipalNotFound
-from tenantlab.directory.graph_shapes import app_role_assignment_json, service_principal_document
 from tenantlab.graph.errors import InvalidRequest
-from tenantlab.graph.odata import list_options, select_properties
+from tenantlab.graph.odata import list_options
 from tenantlab.graph.routing import (
     APPLICATIONS_READ,
     APPLICATIONS_WRITE,
@@ -21,11 +20,13 @@ from tenantlab.graph.routing import (
     reject_unknown,
     route,
 )
+from tenantlab.graph.shapes import Selection
+from tenantlab.graph.shapes.permissions import app_role_assignment_json
+from tenantlab.graph.shapes.service_principals import SERVICE_PRINCIPAL, service_principal_document
 from tenantlab.graph.users import collection_page
 from tenantlab.ids import is_guid, normalize_guid
 from tenantlab.storage.schema import AppRoleAssignment, ServicePrincipal
 
-TYPE = "microsoft.graph.servicePrincipal"
 ASSIGNMENT_PROPERTIES = frozenset({"principalId", "resourceId", "appRoleId", "principalType"})
 
 
@@ -67,23 +68,27 @@ def _by_app_id(app_id: str) -> Any:
     return PageQuery(top=1, filter=Comparison("appId", "eq", app_id))
 
 
-def _document(request: GraphRequest, sp: ServicePrincipal) -> dict[str, Any]:
-    return service_principal_document(request.platform.directory, sp)
+def _document(
+    request: GraphRequest, sp: ServicePrincipal, selection: Selection = None
+) -> dict[str, Any]:
+    return service_principal_document(request.platform.directory, sp, selection)
 
 
 def list_service_principals(request: GraphRequest) -> Result:
     options = list_options(request.params, request.headers)
+    selection = SERVICE_PRINCIPAL.choose(options.select)
     page = request.platform.directory.page_service_principals(
         tenant=request.tenant, query=options.page
     )
-    values = [select_properties(_document(request, sp), options.select, TYPE) for sp in page.items]
+    values = [_document(request, sp, selection) for sp in page.items]
     return collection_page(request, options, page, values, "servicePrincipals")
 
 
 def get_service_principal(request: GraphRequest) -> Result:
     select = list_options({k: v for k, v in request.params.items() if k == "$select"}, {}).select
+    selection = SERVICE_PRINCIPAL.choose(select)
     body = {"@odata.context": request.context("servicePrincipals/$entity")}
-    body.update(select_properties(_document(request, _principal(request)), select, TYPE))
+    body.update(_document(request, _principal(request), selection))
     return Result(body=body)
 
 

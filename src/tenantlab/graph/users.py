@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from tenantlab.directory import UserNotFound
-from tenantlab.directory.graph_shapes import USER_PROPERTIES, user_json
 from tenantlab.directory.queries import Page, PageQuery
 from tenantlab.graph.errors import InvalidRequest
 from tenantlab.graph.odata import ListOptions, encode_skiptoken, list_options
@@ -19,6 +18,7 @@ from tenantlab.graph.routing import (
     reject_unknown,
     route,
 )
+from tenantlab.graph.shapes.users import USER
 
 # Graph property -> (directory field, JSON type) for what a client may set on a user.
 WRITABLE: dict[str, tuple[str, type]] = {
@@ -62,20 +62,11 @@ def collection_page(
     return Result(body=body)
 
 
-def _check_select(select: tuple[str, ...] | None) -> None:
-    known = {name.lower() for name in USER_PROPERTIES}
-    for name in select or ():
-        if name.lower() not in known:
-            raise InvalidRequest(
-                f"Could not find a property named '{name}' on type 'microsoft.graph.user'."
-            )
-
-
 def list_users(request: GraphRequest) -> Result:
     options = list_options(request.params, request.headers)
-    _check_select(options.select)
+    selection = USER.choose(options.select)
     page = request.platform.directory.page_users(tenant=request.tenant, query=options.page)
-    values = [user_json(user, options.select) for user in page.items]
+    values = [USER.render(user, selection) for user in page.items]
     return collection_page(request, options, page, values, "users")
 
 
@@ -98,9 +89,9 @@ def _user(request: GraphRequest) -> Any:
 
 def get_user(request: GraphRequest) -> Result:
     options = list_options({k: v for k, v in request.params.items() if k == "$select"}, {})
-    _check_select(options.select)
+    selection = USER.choose(options.select)
     body = {"@odata.context": request.context("users/$entity")}
-    body.update(user_json(_user(request), options.select))
+    body.update(USER.render(_user(request), selection))
     return Result(body=body)
 
 
@@ -156,7 +147,7 @@ def create_user(request: GraphRequest) -> Result:
         **fields,
     )
     document = {"@odata.context": request.context("users/$entity")}
-    document.update(user_json(user))
+    document.update(USER.render(user))
     location = request.link(f"/users/{user.id}", {})
     return Result(status=201, body=document, headers={"Location": location})
 

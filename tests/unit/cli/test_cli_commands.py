@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import Result
 
-from tenantlab.directory.graph_shapes import USER_DEFAULT_PROPERTIES
+from tenantlab.graph.shapes import USER_DEFAULT_PROPERTIES
 
 Run = Callable[..., Result]
 RunJson = Callable[..., Any]

@@ -258,3 +258,12 @@ def test_list_service_principals_pages(manager: Any) -> None:
     assert sorted(names) == [
         "App 0", "App 1", "App 2", "Microsoft Graph", "tenantlab management"
     ]  # fmt: skip
+
+
+def test_select_is_checked_on_an_empty_page_too(manager: Any) -> None:
+    """Graph validates `$select` against the type, not against the objects it found."""
+    nothing = "displayName eq 'no such principal'"
+    for collection in ("servicePrincipals", "applications", "users"):
+        response = manager.get(f"/v1.0/{collection}", params={"$filter": nothing, "$select": "x"})
+        assert response.status_code == 400, (collection, response.text)
+        assert "Could not find a property named 'x'" in response.json()["error"]["message"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tenantlab.directory.graph_shapes import USER_DEFAULT_PROPERTIES
+from tenantlab.graph.shapes import USER_DEFAULT_PROPERTIES
 from tenantlab.platform import Platform
 from tenantlab.storage.schema import Tenant
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 
-from tenantlab.directory import Directory, ValidationFailed
-from tenantlab.directory.graph_shapes import (
+from tenantlab.directory import Directory
+from tenantlab.graph.errors import InvalidRequest
+from tenantlab.graph.shapes import (
+    APP_ROLE_ASSIGNMENT,
+    APPLICATION,
+    ORGANIZATION,
+    SERVICE_PRINCIPAL,
+    USER,
     USER_DEFAULT_PROPERTIES,
+    Shape,
     app_role_assignment_json,
     application_document,
     organization_json,
@@ -17,6 +25,8 @@ from tenantlab.directory.graph_shapes import (
     service_principal_document,
     user_json,
 )
+from tenantlab.graph.shapes.applications import ApplicationFacts
+from tenantlab.platform import Platform
 from tenantlab.storage.schema import Tenant
 
 # The property sets of entra-captures/graph-resources.golden.json: a subset of what Graph returns.
@@ -28,6 +38,16 @@ GOLDEN_SERVICE_PRINCIPAL = {
     "oauth2PermissionScopes", "servicePrincipalNames",
 }  # fmt: skip
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+@pytest.fixture
+def directory(platform: Platform) -> Directory:
+    return platform.directory
+
+
+@pytest.fixture
+def contoso(directory: Directory) -> Tenant:
+    return directory.create_tenant(display_name="Contoso", domain="contoso")
 
 
 def test_a_user_has_exactly_graphs_default_property_set(
@@ -63,7 +83,7 @@ def test_select_picks_properties_case_insensitively_and_always_keeps_id(
         "createdDateTime": "2027-01-15T08:00:00Z",
         "id": user.id,
     }
-    with pytest.raises(ValidationFailed, match="property named 'nope'"):
+    with pytest.raises(InvalidRequest, match="property named 'nope'"):
         user_json(user, ["nope"])
 
 
@@ -153,3 +173,34 @@ def test_a_tenant_is_an_organization_with_verified_domains(
     assert shown["tenantType"] == "AAD"
     assert [d["isInitial"] for d in shown["verifiedDomains"]] == [True, False]
     assert organization_json(external, ["woodgrove.onmicrosoft.com"])["tenantType"] == "CIAM"
+
+
+def test_a_selection_builds_only_the_properties_it_names(
+    directory: Directory, contoso: Tenant
+) -> None:
+    app = directory.create_application(tenant=contoso.id, display_name="Daemon")
+
+    def never() -> Any:
+        raise AssertionError("read a related object that was not selected")
+
+    facts = ApplicationFacts(
+        app,
+        read_password_credentials=never,
+        read_key_credentials=never,
+        read_publisher_domain=never,
+    )
+    selection = APPLICATION.choose(["DISPLAYNAME"])
+    assert selection == ("displayName", "id")
+    assert APPLICATION.render(facts, selection) == {"displayName": "Daemon", "id": app.id}
+    with pytest.raises(AssertionError, match="not selected"):
+        APPLICATION.render(facts, APPLICATION.choose(["passwordCredentials"]))
+
+
+@pytest.mark.parametrize(
+    "shape", [USER, APPLICATION, SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT, ORGANIZATION]
+)
+def test_every_resource_checks_select_in_the_same_place(shape: Shape[Any]) -> None:
+    with pytest.raises(InvalidRequest, match=f"named 'shoeSize' on type '{shape.type_name}'"):
+        shape.choose(["id", "shoeSize"])
+    assert shape.choose(None) is None
+    assert set(shape.default) <= set(shape.names)
