@@ -9,6 +9,11 @@ OData v4 Graph accepts on directory objects without advanced queries:
     unary      := "not" unary | "(" expr ")" | "startswith(" prop "," literal ")"
                 | prop ("eq"|"ne"|"ge"|"le") literal | prop "in" "(" literal ("," literal)* ")"
     literal    := 'text' ('' escapes a quote) | true | false | null | GUID | number
+
+A filter is bounded before it reaches SQL: at most `MAX_FILTER_DEPTH` nested `(`/`not` and
+`MAX_FILTER_TERMS` comparisons (each value of an `in` list counts). Deeper or longer filters get
+Graph's 400 `BadRequest` envelope; without the bounds they would exhaust Python's recursion or
+SQLite's expression depth (1,000) and surface as a 500.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _COMPARATORS = frozenset({"eq", "ne", "ge", "le"})
+MAX_FILTER_DEPTH = 32
+MAX_FILTER_TERMS = 200
 _SKIPTOKEN_PREFIX = "tl1."
 
 
@@ -58,9 +65,8 @@ class _FilterParser:
     def __init__(self, text: str) -> None:
         self.tokens: list[tuple[str, str]] = []
         position = 0
-        while position < len(text):
-            if text[position:].strip() == "":
-                break
+        end = len(text.rstrip())
+        while position < end:
             match = _TOKEN.match(text, position)
             if match is None or match.end() == position:
                 raise _invalid_filter(f"syntax error at position {position} in '{text}'.")
@@ -68,6 +74,8 @@ class _FilterParser:
             self.tokens.append((kind, match.group(kind)))
             position = match.end()
         self.index = 0
+        self.depth = 0  # open `(` and `not` around the current token
+        self.terms = 0  # comparisons so far (`in` counts each value)
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -95,7 +103,23 @@ class _FilterParser:
         expression = self.expression()
         if self.peek() is not None:
             raise _invalid_filter(f"unexpected '{self.peek()[1]}'.")  # type: ignore[index]
+        if self.terms > MAX_FILTER_TERMS:
+            raise InvalidRequest(
+                f"Too many child clauses specified in search filter expression: {self.terms}. "
+                f"Max allowed: {MAX_FILTER_TERMS}.",
+                code="BadRequest",
+            )
         return expression
+
+    def nested(self) -> None:
+        """One level deeper; refused before recursing, so no depth can exhaust the stack."""
+        self.depth += 1
+        if self.depth > MAX_FILTER_DEPTH:
+            raise InvalidRequest(
+                f"Search filter expression has excessive height: more than {MAX_FILTER_DEPTH} "
+                f"nested levels. Max allowed: {MAX_FILTER_DEPTH}.",
+                code="BadRequest",
+            )
 
     def expression(self) -> Expression:
         operands = [self.conjunction()]
@@ -111,13 +135,19 @@ class _FilterParser:
 
     def unary(self) -> Expression:
         if self.keyword("not"):
-            return Negation(self.unary())
+            self.nested()
+            negated = Negation(self.unary())
+            self.depth -= 1
+            return negated
         token = self.peek()
         if token == ("punct", "("):
             self.take()
+            self.nested()
             inner = self.expression()
             self.expect(")")
+            self.depth -= 1
             return inner
+        self.terms += 1
         kind, name = self.take()
         if kind != "word":
             raise _invalid_filter(f"expected a property name, found '{name}'.")
@@ -137,6 +167,7 @@ class _FilterParser:
                 self.take()
                 values.append(self.literal())
             self.expect(")")
+            self.terms += len(values) - 1
             return Comparison(name, "in", tuple(values))
         if operator not in _COMPARATORS:
             raise _invalid_filter(f"the operator '{operator}' is not supported.")

@@ -108,3 +108,50 @@ def test_bad_assignment_bodies_are_4xx(manager: Any) -> None:
     for body in ({"principalId": 5}, {"principalId": sp["id"], "resourceId": sp["id"]}, []):
         response = manager.post(url, json=body)
         assert 400 <= response.status_code < 500, (response.status_code, response.text)
+
+
+NAME = "displayName eq 'x'"
+DEEP_FILTERS = {
+    "400 nested (": "(" * 400 + NAME + ")" * 400,
+    "400 not": "not " * 400 + NAME,
+    "1,000 or terms": " or ".join([NAME] * 1000),
+    "1,000 in values": "displayName in (" + ",".join(["'x'"] * 1000) + ")",
+}
+
+
+@pytest.mark.parametrize("text", DEEP_FILTERS.values(), ids=DEEP_FILTERS.keys())
+def test_deep_or_long_filters_are_graphs_400_not_a_500(manager: Any, text: str) -> None:
+    for collection in ("users", "applications", "servicePrincipals"):
+        response = manager.get(f"/v1.0/{collection}", params={"$filter": text})
+        assert response.status_code == 400, (collection, response.text[:300])
+        error = response.json()["error"]
+        assert error["code"] == "BadRequest"
+        assert "Max allowed:" in error["message"]
+        assert set(error["innerError"]) == {"date", "request-id", "client-request-id"}
+
+
+def test_filters_at_the_limits_still_run(manager: Any) -> None:
+    from tenantlab.graph.odata import MAX_FILTER_DEPTH, MAX_FILTER_TERMS
+
+    for name in ("x", "y"):
+        created = manager.post(
+            "/v1.0/users",
+            json={
+                "accountEnabled": True,
+                "displayName": name,
+                "mailNickname": name,
+                "userPrincipalName": f"{name}@contoso.onmicrosoft.com",
+                "passwordProfile": {"password": "Correct-Horse-1"},
+            },
+        )
+        assert created.status_code == 201, created.text
+    deep = "(" * (MAX_FILTER_DEPTH - 1) + "not " + NAME + ")" * (MAX_FILTER_DEPTH - 1)
+    long = " or ".join([NAME] * (MAX_FILTER_TERMS - 1)) + " and not userType eq 'Guest'"
+    found = manager.get("/v1.0/users", params={"$filter": deep})
+    assert found.status_code == 200, found.text[:300]
+    assert [u["displayName"] for u in found.json()["value"]] == ["y"]
+    count = manager.get(
+        "/v1.0/users/$count", params={"$filter": long}, headers={"ConsistencyLevel": "eventual"}
+    )
+    assert count.status_code == 200, count.text[:300]
+    assert count.text == "1"
