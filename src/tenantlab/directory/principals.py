@@ -124,6 +124,17 @@ class PrincipalsMixin(DirectoryBase):
             sp.app_role_assignment_required = required
             bump_revision(session)
 
+    def set_account_enabled(self, *, tenant: str, key: str, enabled: bool) -> None:
+        """Enable or disable an app in a tenant: a disabled service principal gets no tokens
+        (AADSTS7000112) and the revision bump tells every cache, Graph's included."""
+        with self.db.session() as session:
+            t = self._tenant(session, tenant)
+            sp = self._resource_principal(session, t.id, key)
+            if sp is None:
+                raise ServicePrincipalNotFound(f"no service principal '{key}' in this tenant")
+            sp.account_enabled = enabled
+            bump_revision(session)
+
     @staticmethod
     def _resource_principal(session: Session, tenant_id: str, key: str) -> ServicePrincipal | None:
         """The service principal a resource identifier names in this tenant, or None."""

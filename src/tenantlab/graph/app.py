@@ -1,6 +1,7 @@
 """Microsoft Graph for the emulated tenant, as an ASGI app served under `/v1.0` and `/beta`.
 
-Every request goes: request ids -> token validation -> route -> permission gate -> throttling ->
+Every request goes: request ids -> token validation -> the caller's service principal still
+enabled -> route -> permission gate -> throttling ->
 handler (in a worker thread: handlers use the synchronous directory) -> JSON. Every failure,
 ours or the directory's, is rendered in one place (`_error_response`) as Graph's envelope:
 `{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`,
@@ -20,10 +21,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tenantlab.directory import DirectoryError
+from tenantlab.directory import DirectoryError, ServicePrincipalNotFound
 from tenantlab.graph import applications, service_principals, users
-from tenantlab.graph.auth import Caller, TenantState, TokenValidator
-from tenantlab.graph.errors import GraphError, InvalidRequest, MethodNotAllowed, TooManyRequests
+from tenantlab.graph.auth import WWW_AUTHENTICATE, Caller, TenantState, TokenValidator
+from tenantlab.graph.errors import (
+    GraphError,
+    InvalidAuthenticationToken,
+    InvalidRequest,
+    MethodNotAllowed,
+    TooManyRequests,
+)
 from tenantlab.graph.routing import JSON_TYPE, GraphRequest, Result, Route
 from tenantlab.graph.settings import GraphSettings, load_graph_settings
 from tenantlab.graph.throttling import Throttle, request_cost, tenant_budget
@@ -35,6 +42,7 @@ log = logging.getLogger("tenantlab.graph")
 ROUTES: list[Route] = [*users.ROUTES, *applications.ROUTES, *service_principals.ROUTES]
 VERSIONS = ("v1.0", "beta")
 MAX_BODY = 1_000_000
+DISABLED_APP = "Access token validation failure. The application is disabled in this tenant."
 
 
 class GraphApp:
@@ -45,6 +53,8 @@ class GraphApp:
         self.validator = TokenValidator(platform)
         self.throttle = Throttle(platform.clock, throttle_limit)
         self._budgets: dict[str, tuple[int, int]] = {}  # tenant -> (revision, budget)
+        # service principal id -> (revision, accountEnabled) at that revision
+        self._enabled: dict[str, tuple[int, bool]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -94,6 +104,7 @@ class GraphApp:
     ) -> tuple[Result, dict[str, str]]:
         """Authenticate, route, check the permission, charge the budget, run the handler."""
         caller, tenant_state = self.validator.validate(headers.get("authorization"))
+        self._require_enabled(caller)
         route, match = _resolve(method, path)
         caller.require(route.allowed)
         throttle_headers = self._charge(caller, tenant_state, route, method, params)
@@ -109,6 +120,26 @@ class GraphApp:
             match=match,
         )
         return route.handler(graph_request), throttle_headers
+
+    def _require_enabled(self, caller: Caller) -> None:
+        """Tokens of an app disabled in its tenant stop working once the revision moves (Graph
+        re-reads it at most every `auth.REVISION_TTL`): one lookup per caller and revision."""
+        revision = self.validator.revision()
+        known = self._enabled.get(caller.service_principal_id)
+        if known is None or known[0] != revision:
+            try:
+                sp = self.platform.directory.get_service_principal(
+                    tenant=caller.tenant_id, key=caller.service_principal_id
+                )
+                enabled = sp.account_enabled or sp.id != caller.service_principal_id
+            except ServicePrincipalNotFound:
+                enabled = True  # deletion is not disabling; tokens live out their lifetime
+            known = (revision, enabled)
+            self._enabled[caller.service_principal_id] = known
+        if not known[1]:
+            raise InvalidAuthenticationToken(
+                DISABLED_APP, headers={"WWW-Authenticate": WWW_AUTHENTICATE}
+            )
 
     def _charge(
         self,

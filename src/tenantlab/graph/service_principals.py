@@ -28,6 +28,21 @@ from tenantlab.ids import is_guid, normalize_guid
 from tenantlab.storage.schema import AppRoleAssignment, ServicePrincipal
 
 ASSIGNMENT_PROPERTIES = frozenset({"principalId", "resourceId", "appRoleId", "principalType"})
+# What a client may set on a service principal, and where the directory keeps it.
+FLAGS = {"accountEnabled": "enabled", "appRoleAssignmentRequired": "required"}
+CREATE_ALLOWED = frozenset({"appId", "tags", *FLAGS})
+# Declared by Graph and writable there, but not modelled by tenantlab: refused with a reason
+# rather than accepted and lost.
+NOT_MODELLED = frozenset(
+    {
+        "addIns", "alternativeNames", "appRoles", "description", "displayName", "homepage",
+        "keyCredentials", "loginUrl", "logoutUrl", "notes", "notificationEmailAddresses",
+        "oauth2PermissionScopes", "passwordCredentials", "preferredSingleSignOnMode",
+        "preferredTokenSigningKeyThumbprint", "replyUrls", "samlSingleSignOnSettings",
+        "servicePrincipalNames", "tokenEncryptionKeyId",
+    }
+)  # fmt: skip
+UPDATE_ALLOWED = frozenset({"tags", *FLAGS, *NOT_MODELLED})
 
 
 def _principal_by_id(request: GraphRequest, key: str) -> ServicePrincipal:
@@ -92,25 +107,66 @@ def get_service_principal(request: GraphRequest) -> Result:
     return Result(body=body)
 
 
+def _flags(body: dict[str, Any]) -> dict[str, bool]:
+    """`accountEnabled` / `appRoleAssignmentRequired` from a body, checked as Edm.Boolean."""
+    flags: dict[str, bool] = {}
+    for name in FLAGS:
+        if name not in body:
+            continue
+        value = body[name]
+        if not isinstance(value, bool):
+            raise InvalidRequest(
+                f"Cannot convert the literal '{value}' to the expected type 'Edm.Boolean'."
+            )
+        flags[name] = value
+    return flags
+
+
+def _apply_flags(request: GraphRequest, sp: ServicePrincipal, flags: dict[str, bool]) -> None:
+    directory = request.platform.directory
+    if "accountEnabled" in flags and flags["accountEnabled"] != sp.account_enabled:
+        directory.set_account_enabled(
+            tenant=request.tenant, key=sp.id, enabled=flags["accountEnabled"]
+        )
+    required = flags.get("appRoleAssignmentRequired")
+    if required is not None and required != sp.app_role_assignment_required:
+        directory.set_assignment_required(tenant=request.tenant, key=sp.id, required=required)
+
+
 def create_service_principal(request: GraphRequest) -> Result:
     body = request.json()
-    reject_unknown(
-        body, frozenset({"appId", "accountEnabled", "tags", "appRoleAssignmentRequired"})
-    )
+    reject_unknown(body, CREATE_ALLOWED)
     app_id = body.get("appId")
     if not isinstance(app_id, str) or not is_guid(app_id):
         raise InvalidRequest(
             "Invalid value specified for property 'appId' of resource 'ServicePrincipal'."
         )
+    flags = _flags(body)
     directory = request.platform.directory
     sp = directory.create_service_principal(tenant=request.tenant, app_id=app_id)
-    if body.get("appRoleAssignmentRequired"):
-        directory.set_assignment_required(tenant=request.tenant, key=sp.id, required=True)
+    if flags:
+        _apply_flags(request, sp, flags)
         sp = directory.get_service_principal(tenant=request.tenant, key=sp.id)
     document = {"@odata.context": request.context("servicePrincipals/$entity")}
     document.update(_document(request, sp))
     location = request.link(f"/servicePrincipals/{sp.id}", {})
     return Result(status=201, body=document, headers={"Location": location})
+
+
+def update_service_principal(request: GraphRequest) -> Result:
+    """PATCH: `accountEnabled` (disable or enable the app in this tenant) and
+    `appRoleAssignmentRequired`; `tags` is accepted and ignored, as on create."""
+    body = request.json()
+    reject_unknown(body, UPDATE_ALLOWED)
+    for name in body:
+        if name in NOT_MODELLED:
+            raise InvalidRequest(
+                f"Updating '{name}' of a service principal is not supported by tenantlab."
+            )
+    flags = _flags(body)
+    sp = _principal(request)
+    _apply_flags(request, sp, flags)
+    return Result(status=204)
 
 
 def _assignment_json(request: GraphRequest, row: AppRoleAssignment) -> dict[str, Any]:
@@ -191,6 +247,7 @@ ROUTES: list[Route] = [
     route("GET", "/servicePrincipals", list_service_principals, APPLICATIONS_READ, _C),
     route("POST", "/servicePrincipals", create_service_principal, APPLICATIONS_WRITE, _C),
     route("GET", _SP, get_service_principal, APPLICATIONS_READ, _C),
+    route("PATCH", _SP, update_service_principal, APPLICATIONS_WRITE, _C),
     route("GET", _ASSIGNMENTS, list_assignments, ASSIGNMENTS_READ, _C),
     route("POST", _ASSIGNMENTS, create_assignment, ASSIGNMENTS_WRITE, _C),
     route("DELETE", _ASSIGNMENTS + "/{sub}", delete_assignment, ASSIGNMENTS_WRITE, _C),

@@ -74,6 +74,7 @@ def portal_routes() -> list[BaseRoute]:
         Route(TENANT + "/applications/new", a.register_page, methods=["GET"]),
         Route(APP, a.overview_page, methods=["GET"]),
         _post(APP + "/delete", a.delete_application),
+        _post(APP + "/service-principal/enabled", a.set_service_principal_enabled),
         Route(APP + "/credentials", credentials.credentials_page, methods=["GET"]),
         _post(APP + "/credentials/secrets", credentials.add_secret),
         _post(APP + "/credentials/secrets/{key_id}/delete", credentials.remove_secret),

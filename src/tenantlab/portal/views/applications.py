@@ -1,4 +1,5 @@
-"""App registrations: the list with search, "New registration", an app's overview, deletion."""
+"""App registrations: the list with search, "New registration", an app's overview, deletion,
+and enabling or disabling the app's service principal (its enterprise application) here."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tenantlab.directory import ServicePrincipalNotFound
 from tenantlab.portal import urls
 from tenantlab.portal.views.tenants import endpoints, tenant_context
 from tenantlab.portal.web import (
@@ -105,16 +107,35 @@ def overview_page(request: Request, portal: Portal) -> Response:
     context = app_context(portal, request)
     app = context["app"]
     directory = portal.platform.directory
+    try:
+        principal = directory.get_service_principal(tenant=app.tenant_id, key=app.app_id)
+    except ServicePrincipalNotFound:
+        principal = None  # registered through Graph, which leaves that to POST /servicePrincipals
     return render(
         request,
         "app/overview.html",
         tab="overview",
+        principal=principal,
         secret_count=len(directory.password_credentials(app.id)),
         certificate_count=len(directory.key_credentials(app.id)),
         federated_count=len(directory.federated_credentials(app.id)),
         endpoints=endpoints(portal.platform.settings.origin, app.tenant_id),
         **context,
     )
+
+
+@form_action(back=app_url)
+def set_service_principal_enabled(request: Request, portal: Portal, form: FormData) -> Response:
+    """Disable (no tokens: AADSTS7000112; Graph refuses its tokens) or enable the app here."""
+    tenant_id = path_param(request, "tenant_id")
+    app = portal.platform.directory.get_application(
+        tenant=tenant_id, app=path_param(request, "object_id")
+    )
+    enabled = text_field(form, "enabled") == "true"
+    portal.platform.directory.set_account_enabled(tenant=tenant_id, key=app.app_id, enabled=enabled)
+    state = "enabled" if enabled else "disabled"
+    flash(request, "success", f"{app.display_name} is {state} in this tenant.")
+    return see_other(app_url(request))
 
 
 @form_action(back=app_url)
