@@ -5,6 +5,9 @@ Imported by name (tests/ is not a package), like `msal_node`.
 
 from __future__ import annotations
 
+import socket
+import ssl
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tenantlab.ids import FEDERATION_AUDIENCE, b64url
-from tenantlab.testing import serve_in_thread
+from tenantlab.testing import bind_loopback, serve_in_thread
 
 SUBJECT = "system:serviceaccount:default:daemon"
 
@@ -86,3 +89,58 @@ def serve_issuer(certfile: Path, keyfile: Path, path: str = "/issuer") -> Iterat
 
     with serve_in_thread(factory, certfile=certfile, keyfile=keyfile):
         yield OidcIssuer(holder["issuer"], key, kid)
+
+
+class StalledIssuer:
+    """An HTTPS issuer that accepts connections, completes TLS, reads, and never answers."""
+
+    def __init__(self, certfile: Path, keyfile: Path, path: str = "/stalled") -> None:
+        self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._context.load_cert_chain(certfile, keyfile)
+        self._listener = bind_loopback()
+        self._listener.settimeout(0.2)
+        self.url = f"https://localhost:{self._listener.getsockname()[1]}{path}"
+        self.connections = 0
+        self._open: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+
+    def __enter__(self) -> StalledIssuer:
+        self._threads[0].start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        for thread in list(self._threads):
+            thread.join(timeout=5)
+        for sock in self._open:
+            sock.close()
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            self._open.append(conn)
+            holder = threading.Thread(target=self._hold, args=(conn,), daemon=True)
+            self._threads.append(holder)
+            holder.start()
+
+    def _hold(self, conn: socket.socket) -> None:
+        conn.settimeout(0.2)
+        try:
+            tls = self._context.wrap_socket(conn, server_side=True)
+        except (OSError, ssl.SSLError):
+            return
+        self._open.append(tls)
+        while not self._stop.is_set():  # read whatever comes, answer nothing
+            try:
+                if not tls.recv(4096):
+                    return
+            except TimeoutError:
+                continue
+            except (OSError, ssl.SSLError):
+                return

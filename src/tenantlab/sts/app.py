@@ -29,7 +29,7 @@ from tenantlab.sts import discovery, errors, tenancy
 from tenantlab.sts.assertions import JwtBearerVerifier
 from tenantlab.sts.clientauth import JWT_BEARER_ASSERTION
 from tenantlab.sts.errors import StsError
-from tenantlab.sts.federation import FederatedKeyCache, https_fetcher
+from tenantlab.sts.federated_keys import FederatedKeyCache, https_fetcher
 from tenantlab.sts.grants import ClientCredentialsGrant
 from tenantlab.sts.http import JSON_HEADERS, parse_query_leniently, send_bytes, send_json
 from tenantlab.sts.password_grant import PasswordGrant

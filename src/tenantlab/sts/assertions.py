@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 
-from starlette.concurrency import run_in_threadpool
-
 from tenantlab.sts.client_assertion import (
     AudiencePolicy,
     parse_assertion,
@@ -19,11 +17,8 @@ from tenantlab.sts.client_assertion import (
     verify_certificate_assertion,
 )
 from tenantlab.sts.clientauth import ACR_CERTIFICATE, AssertionContext
-from tenantlab.sts.federation import (
-    FederatedCredentialSpec,
-    FederatedKeyCache,
-    verify_federated_assertion,
-)
+from tenantlab.sts.federated_keys import FederatedKeyCache
+from tenantlab.sts.federation import FederatedCredentialSpec, verify_federated_assertion
 
 
 def audience_policy(context: AssertionContext) -> AudiencePolicy:
@@ -92,9 +87,8 @@ class JwtBearerVerifier:
             FederatedCredentialSpec(f.name, f.name, f.issuer, f.subject, f.audiences)
             for f in client.federated
         ]
-        # The issuer's keys may need fetching over HTTPS (possibly from this very server).
-        federated = await run_in_threadpool(
-            verify_federated_assertion,
+        # The issuer's keys may need fetching over HTTPS (asynchronously, bounded in time).
+        federated = await verify_federated_assertion(
             parsed,
             credentials=specs,
             keys=self.federated_keys,

@@ -19,7 +19,7 @@ from sts_support import ORIGIN, AsgiClient, StsSetup, decode_jwt
 from tenantlab.ids import FEDERATION_AUDIENCE, b64url
 from tenantlab.sts.app import StsApp
 from tenantlab.sts.clientauth import JWT_BEARER_ASSERTION
-from tenantlab.sts.federation import FederatedKeyCache, FetchFailed
+from tenantlab.sts.federated_keys import FederatedKeyCache, FetchFailed
 
 ISSUER = "https://issuer.example/cluster"
 
@@ -178,7 +178,7 @@ class Issuer:
             ]
         }
 
-    def fetch(self, url: str) -> bytes:
+    async def fetch(self, url: str) -> bytes:
         if url == ISSUER + "/.well-known/openid-configuration":
             return json.dumps({"issuer": ISSUER, "jwks_uri": ISSUER + "/jwks"}).encode()
         if url == ISSUER + "/jwks":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -15,14 +16,13 @@ from tenantlab.clock import FixedClock
 from tenantlab.ids import FEDERATION_AUDIENCE, b64url
 from tenantlab.sts.client_assertion import parse_assertion
 from tenantlab.sts.errors import StsError
-from tenantlab.sts.federation import (
-    FederatedCredentialSpec,
+from tenantlab.sts.federated_keys import (
     FederatedKeyCache,
     FetchFailed,
     https_fetcher,
     public_key_from_jwk,
-    verify_federated_assertion,
 )
+from tenantlab.sts.federation import FederatedCredentialSpec, verify_federated_assertion
 
 NOW = 1_800_000_000.0
 ISSUER = "https://oidc.cluster.example/abc"
@@ -89,7 +89,7 @@ class FakeIssuer:
         self.gets: list[str] = []
         self.broken = False
 
-    def fetch(self, url: str) -> bytes:
+    async def fetch(self, url: str) -> bytes:
         self.gets.append(url)
         if self.broken:
             raise FetchFailed(f"GET {url} failed: ConnectError")
@@ -131,8 +131,10 @@ def verify(
     credentials: list[FederatedCredentialSpec] | None = None,
     now: float = NOW,
 ) -> str:
-    match = verify_federated_assertion(
-        parse_assertion(token), credentials=credentials or [CREDENTIAL], keys=cache, now=now
+    match = asyncio.run(
+        verify_federated_assertion(
+            parse_assertion(token), credentials=credentials or [CREDENTIAL], keys=cache, now=now
+        )
     )
     return match.credential_id
 
@@ -299,8 +301,8 @@ def test_unreadable_jwks_is_50166(
 ) -> None:
     fake = FakeIssuer([])
 
-    def fetch(url: str) -> bytes:
-        return body if url == JWKS_URI else fake.fetch(url)
+    async def fetch(url: str) -> bytes:
+        return body if url == JWKS_URI else await fake.fetch(url)
 
     token = sign(rsa_key, {"alg": "RS256", "kid": "k1"}, token_claims())
     refused(lambda: verify(token, FederatedKeyCache(fetch, clock)), 50166, 400)
@@ -332,4 +334,4 @@ def test_encryption_keys_are_not_used_for_signatures(
 def test_https_fetcher_refuses_plain_http() -> None:
     fetch = https_fetcher()
     with pytest.raises(FetchFailed, match="not an https URL"):
-        fetch("http://127.0.0.1:1/.well-known/openid-configuration")
+        asyncio.run(fetch("http://127.0.0.1:1/.well-known/openid-configuration"))
