@@ -105,6 +105,16 @@ def tenant_option(func: F) -> F:
     )(func)
 
 
+def forwarded_allow_ips_option(func: F) -> F:
+    return click.option(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        default=None,
+        help="Trust X-Forwarded-For/-Proto only from these proxies: comma-separated addresses or "
+        "networks, or * (default: none; the client address is the connection's).",
+    )(func)
+
+
 def print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from tenantlab.cli._common import load_settings
+from tenantlab.cli._common import forwarded_allow_ips_option, load_settings
 from tenantlab.config import DEFAULT_PORT, DEFAULT_TODO_PORT
 
 
 def _port_options(func: click.decorators.FC) -> click.decorators.FC:
+    func = forwarded_allow_ips_option(func)
     func = click.option(
         "--out",
         type=click.Path(file_okay=False, path_type=Path),
@@ -33,11 +34,25 @@ def _port_options(func: click.decorators.FC) -> click.decorators.FC:
     return func
 
 
-def _run(port: int | None, todo_port: int, out: Path | None, *, daemon: bool, once: bool) -> None:
+def _run(
+    port: int | None,
+    todo_port: int,
+    out: Path | None,
+    forwarded_allow_ips: str | None,
+    *,
+    daemon: bool,
+    once: bool,
+) -> None:
     from tenantlab.quickstart import QuickstartOptions, run
 
     settings = load_settings(port=port)
-    options = QuickstartOptions(todo_port=todo_port, out=out, run_daemon=daemon, once=once)
+    options = QuickstartOptions(
+        todo_port=todo_port,
+        out=out,
+        run_daemon=daemon,
+        once=once,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
     try:
         code = run(settings, options, sys.stdout)
     except KeyboardInterrupt:
@@ -49,17 +64,19 @@ def _run(port: int | None, todo_port: int, out: Path | None, *, daemon: bool, on
 @click.command()
 @_port_options
 @click.option("--once", is_flag=True, help="Exit when the daemon is done (exit 0: every step ok).")
-def quickstart(port: int | None, todo_port: int, out: Path | None, once: bool) -> None:
+def quickstart(
+    port: int | None, todo_port: int, out: Path | None, once: bool, forwarded_allow_ips: str | None
+) -> None:
     """Serve the cloud and the ToDo API, provision the quickstart's tenants, run the daemon.
 
     Idempotent: a second run reuses the tenants, apps and credentials. Without --once the servers
     stay up with a status panel until Ctrl+C.
     """
-    _run(port, todo_port, out, daemon=True, once=once)
+    _run(port, todo_port, out, forwarded_allow_ips, daemon=True, once=once)
 
 
 @click.command()
 @_port_options
-def up(port: int | None, todo_port: int, out: Path | None) -> None:
+def up(port: int | None, todo_port: int, out: Path | None, forwarded_allow_ips: str | None) -> None:
     """Serve the cloud and the ToDo API with the quickstart's tenants until Ctrl+C."""
-    _run(port, todo_port, out, daemon=False, once=False)
+    _run(port, todo_port, out, forwarded_allow_ips, daemon=False, once=False)

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 import click
 
-from tenantlab.cli._common import load_settings, platform_from
+from tenantlab.cli._common import forwarded_allow_ips_option, load_settings, platform_from
 from tenantlab.config import DEFAULT_PORT, ensure_private_dir
 from tenantlab.keys import ensure_tls
-from tenantlab.listening import bind, bound_port
+from tenantlab.listening import bind, bound_port, forwarded_headers
 
 
 @click.command()
@@ -39,6 +39,7 @@ from tenantlab.listening import bind, bound_port
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Apply a tenant file (YAML or JSON) before serving; idempotent.",
 )
+@forwarded_allow_ips_option
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -47,6 +48,7 @@ def serve(
     public_url: str | None,
     plain_http: bool,
     seed_file: Path | None,
+    forwarded_allow_ips: str | None,
 ) -> None:
     """Serve the emulated cloud over HTTPS (the local CA signs its certificate)."""
     import uvicorn
@@ -59,6 +61,7 @@ def serve(
             "--http needs --public-url https://... (the TLS-terminating proxy's origin): "
             "MSAL and azure-identity refuse plain http"
         )
+    proxies = forwarded_headers(forwarded_allow_ips)
     base = load_settings(host=host, port=port)
     sock = bind(base.host, base.port, advice="choose another --port", inheritable=True)
     served_port = bound_port(sock)
@@ -105,7 +108,7 @@ def serve(
         access_log=False,
         log_level="warning",
         lifespan="off",
-        proxy_headers=plain_http,
+        **proxies,
         timeout_graceful_shutdown=5,
     )
     try:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from tenantlab.cli._common import forwarded_allow_ips_option
 from tenantlab.config import DEFAULT_TODO_PORT
 
 
@@ -44,6 +45,7 @@ from tenantlab.config import DEFAULT_TODO_PORT
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CA bundle to trust for the authority (default: tenantlab's bundle).",
 )
+@forwarded_allow_ips_option
 def todo_api(
     appsettings: Path | None,
     instance: str | None,
@@ -55,12 +57,13 @@ def todo_api(
     port: int | None,
     database_url: str | None,
     ca_bundle: Path | None,
+    forwarded_allow_ips: str | None,
 ) -> None:
     """Serve the ToDo list API (/api/todolist) protected by tokens of the configured tenant."""
     import uvicorn
 
     from tenantlab.keys import ensure_tls
-    from tenantlab.listening import bind, bound_port
+    from tenantlab.listening import bind, bound_port, forwarded_headers
     from tenantlab.todo import build_app, load_settings
 
     settings = load_settings(
@@ -76,6 +79,7 @@ def todo_api(
         ca_bundle=ca_bundle,
     )
     settings.require_identity()
+    proxies = forwarded_headers(forwarded_allow_ips)
     tls = ensure_tls(settings.home)
     if settings.ca_bundle is None:
         # tenantlab's bundle holds the system CAs too, so it also works against real Entra.
@@ -100,6 +104,7 @@ def todo_api(
         log_level="warning",
         lifespan="off",
         timeout_graceful_shutdown=5,
+        **proxies,
     )
     try:
         uvicorn.Server(config).run(sockets=[sock])

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from tenantlab.config import DEFAULT_TODO_PORT, PlatformSettings
 from tenantlab.keys import ensure_tls
-from tenantlab.listening import bound_port
+from tenantlab.listening import bound_port, forwarded_headers
 from tenantlab.platform import Platform
 from tenantlab.quickstart.configs import Endpoints, SampleConfigs, write_sample_configs
 from tenantlab.quickstart.panel import panel_lines
@@ -36,6 +36,7 @@ class QuickstartOptions:
     out: Path | None = None  # default: {home}/quickstart
     run_daemon: bool = True  # False: `tenantlab up`
     once: bool = False
+    forwarded_allow_ips: str | None = None  # proxies whose X-Forwarded-* are trusted; None: none
 
 
 def _display(path: Path) -> str:
@@ -60,6 +61,7 @@ def run(settings: PlatformSettings, options: QuickstartOptions, stream: TextIO) 
     """
     started = time.perf_counter()
     console = Console(stream)
+    forwarded_headers(options.forwarded_allow_ips)  # a bad value is refused before anything runs
     served = False
     try:
         with ExitStack() as stack:
@@ -86,7 +88,11 @@ def run(settings: PlatformSettings, options: QuickstartOptions, stream: TextIO) 
             )
             console.line(f"sample configs written to {_display(configs.folder)}")
             todo = stack.enter_context(_todo_api(settings, provisioned, endpoints))
-            servers = Servers(certfile=tls.server_cert, keyfile=tls.server_key)
+            servers = Servers(
+                certfile=tls.server_cert,
+                keyfile=tls.server_key,
+                forwarded_allow_ips=options.forwarded_allow_ips,
+            )
             servers.on_stop(todo.aclose_validator)
             servers.add(create_cloud_app(platform), cloud_sock)
             servers.add(todo.app, todo_sock)

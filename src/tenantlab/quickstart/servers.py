@@ -45,6 +45,7 @@ class Servers:
 
     certfile: Path
     keyfile: Path
+    forwarded_allow_ips: str | None = None  # --forwarded-allow-ips; None trusts no proxy
     _entries: list[tuple[uvicorn.Server, socket.socket]] = field(default_factory=list)
     _cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _thread: threading.Thread | None = None
@@ -61,6 +62,7 @@ class Servers:
             log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+            **listening.forwarded_headers(self.forwarded_allow_ips),
         )
         self._entries.append((uvicorn.Server(config), sock))
 

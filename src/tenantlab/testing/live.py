@@ -17,6 +17,8 @@ from typing import Any
 
 import uvicorn
 
+from tenantlab.listening import forwarded_headers
+
 
 @dataclass(frozen=True)
 class RunningServer:
@@ -59,6 +61,7 @@ def serve_in_thread(
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=5,
+        **forwarded_headers(None),  # like every serving command: no proxy trusted by default
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
