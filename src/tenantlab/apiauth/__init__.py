@@ -22,7 +22,8 @@ from tenantlab.apiauth.guard import (
     principal_of,
     requires,
 )
-from tenantlab.apiauth.metadata import AuthorityMetadata
+from tenantlab.apiauth.keys import VerificationKey
+from tenantlab.apiauth.metadata import AuthorityMetadata, KeySource, Metadata
 from tenantlab.apiauth.principal import Principal
 from tenantlab.apiauth.settings import TokenValidationSettings
 from tenantlab.apiauth.validator import TokenValidator
@@ -36,11 +37,14 @@ __all__ = [
     "BearerAuthenticator",
     "InsufficientScope",
     "InvalidToken",
+    "KeySource",
+    "Metadata",
     "MissingToken",
     "Permission",
     "Principal",
     "TokenValidationSettings",
     "TokenValidator",
+    "VerificationKey",
     "document_bearer_security",
     "error_response",
     "principal_of",

@@ -14,8 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tenantlab.apiauth.errors import InvalidToken
-from tenantlab.apiauth.jws import b64url_decode_strict
+from tenantlab.jws import JwsError, b64url_decode_strict
 
 logger = logging.getLogger("tenantlab.apiauth")
 
@@ -37,7 +36,7 @@ def _rsa_key(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey:
     try:
         n = int.from_bytes(b64url_decode_strict(n_text, "n"), "big")
         e = int.from_bytes(b64url_decode_strict(e_text, "e"), "big")
-    except InvalidToken as exc:
+    except JwsError as exc:
         raise ValueError(exc.reason) from None
     if n.bit_length() < MIN_RSA_BITS:
         raise ValueError(f"RSA modulus of {n.bit_length()} bits is below {MIN_RSA_BITS}")

@@ -15,7 +15,7 @@ import json
 import logging
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -33,11 +33,39 @@ MAX_DOCUMENT_BYTES = 512 * 1024
 
 @dataclass(frozen=True)
 class Metadata:
-    """What a validator needs from the authority: issuers (v2, maybe v1) and keys by `kid`."""
+    """What a validator needs from the authority: issuers (v2 and/or v1) and keys by `kid`.
 
-    issuer_v2: str
+    An issuer that is None is a token version the authority does not issue for this API.
+    """
+
+    issuer_v2: str | None
     issuer_v1: str | None
     keys: dict[str, VerificationKey]
+
+
+class KeySource(Protocol):
+    """Where a TokenValidator learns the issuers and signing keys it trusts.
+
+    `AuthorityMetadata` learns them over HTTPS, as any API protected by Entra does. A service that
+    is part of the authority itself (tenantlab's Graph) implements this over its own key store.
+    """
+
+    async def current(self) -> Metadata:
+        """The issuers (and, for an HTTPS authority, its key set); may load them first."""
+        ...
+
+    async def key(self, kid: str, tenant_id: str | None = None) -> VerificationKey | None:
+        """The key for `kid`; `tenant_id` is the token's unverified `tid`, a hint only.
+
+        The validator binds the key to the token's tenant afterwards (the key's `issuer`).
+        """
+        ...
+
+    def still_trusts(self, kid: str, tenant_id: str) -> bool:
+        """Without waiting: is `kid` still published? (A cached token is re-checked if not.)"""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 class AuthorityMetadata:
@@ -122,8 +150,15 @@ class AuthorityMetadata:
             self._refresh_in_background()
         return self._current
 
-    async def key(self, kid: str) -> VerificationKey | None:
-        """The key for `kid`, refreshing once (within the cooldown) if the kid is unknown."""
+    def still_trusts(self, kid: str, tenant_id: str) -> bool:
+        known = self.peek()
+        return known is not None and kid in known.keys
+
+    async def key(self, kid: str, tenant_id: str | None = None) -> VerificationKey | None:
+        """The key for `kid`, refreshing once (within the cooldown) if the kid is unknown.
+
+        One JWKS serves every tenant of the authority: `tenant_id` is not needed here.
+        """
         metadata = await self.current()
         key = metadata.keys.get(kid)
         if key is not None:

@@ -18,7 +18,11 @@ class TokenValidationSettings:
 
     `instance` + `tenant` make the authority (`https://login.microsoftonline.com/<tenant>`).
     `audiences`: the API's client id (v2 tokens) and/or App ID URI (v1 tokens, e.g. api://<id>).
-    A multi-tenant API (`tenant` "organizations" or "common") must list `allowed_tenants`.
+    A multi-tenant API (`tenant` "organizations" or "common") must list `allowed_tenants`, or set
+    `any_tenant_with_keys` when its KeySource keeps each tenant's keys apart (tenantlab's Graph:
+    every tenant of the platform, each with its own signing keys; the API applies its own tenant
+    rules after validation). An HTTPS authority's one JWKS cannot do that, so TokenValidator
+    refuses the option without an explicit key source.
     """
 
     instance: str
@@ -29,6 +33,10 @@ class TokenValidationSettings:
     # Guests (B2B users from another tenant: `acct` 1, or `idp` other than `iss`) are allowed, as
     # Microsoft.Identity.Web allows them; False refuses them with 403 (attack catalogue #29).
     allow_guest_users: bool = True
+    # MIW IDW10201: a token with neither `scp` nor `roles` is refused (401). False lets it through
+    # with no permissions, so routes answer 403 (what Graph does for a role-less app token).
+    require_scp_or_roles: bool = True
+    any_tenant_with_keys: bool = False
     accept_v1: bool = True
     leeway: float = 60.0
     max_token_length: int = 16 * 1024
@@ -44,7 +52,9 @@ class TokenValidationSettings:
             raise ConfigError(f"tenant must be a tenant id or domain, not {self.tenant!r}")
         if not self.audiences or not all(self.audiences):
             raise ConfigError("at least one audience (the API's client id or App ID URI) is needed")
-        if self.multi_tenant and not self.allowed_tenants:
+        if self.any_tenant_with_keys and not self.multi_tenant:
+            raise ConfigError("any_tenant_with_keys needs tenant 'organizations' or 'common'")
+        if self.multi_tenant and not self.allowed_tenants and not self.any_tenant_with_keys:
             raise ConfigError(
                 f"a '{self.tenant}' (multi-tenant) API must list the tenant ids it accepts"
             )

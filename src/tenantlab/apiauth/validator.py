@@ -1,9 +1,10 @@
 """Access-token validation the way Microsoft's own recap describes it (access-tokens.md), strictly.
 
-Order: size cap -> cache -> parse (alg, crit, typ) -> key by `kid` from the authority's JWKS only
--> RS256 signature -> time claims (numbers, small leeway) -> version, `aud`, `iss` (exact, with
-`tid` substituted into templates) -> signing key's own `issuer` -> claim types -> permissions
-present. The attack catalogue in reference/api-security.md §2 is what the unit tests throw at it.
+Order: size cap -> cache -> `tenantlab.jws.extract` (base64url, I-JSON, alg, crit, typ) -> key by
+`kid` from the key source only -> `tenantlab.jws.verify` (RS256 signature, then the registered
+claims' types) -> time claims (small leeway) -> version, `aud`, `iss` (exact, with `tid`
+substituted into templates) -> signing key's own `issuer` -> claim types -> permissions present.
+The attack catalogue in reference/api-security.md §2 is what the unit tests throw at it.
 """
 
 from __future__ import annotations
@@ -16,17 +17,32 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tenantlab.apiauth import jws
+from tenantlab import jws
 from tenantlab.apiauth.cache import ValidatedTokenCache
 from tenantlab.apiauth.errors import InsufficientScope, InvalidToken
 from tenantlab.apiauth.keys import VerificationKey
-from tenantlab.apiauth.metadata import AuthorityMetadata, Metadata
+from tenantlab.apiauth.metadata import AuthorityMetadata, KeySource, Metadata
 from tenantlab.apiauth.principal import Principal
 from tenantlab.apiauth.settings import TokenValidationSettings
 from tenantlab.clock import SYSTEM_CLOCK, Clock
+from tenantlab.errors import ConfigError
 from tenantlab.ids import is_guid
 
 TENANT_TEMPLATE = "{tenantid}"
+# Entra emits typ "JWT"; RFC 9068 access tokens say "at+jwt". Anything else is another kind of JWT.
+ACCEPTED_TYPES = frozenset({"JWT", "at+jwt", "application/at+jwt"})
+# Time claims are required here (api-security.md §1.4 item 5), so a missing one is refused too.
+REQUIRED_CLAIMS = frozenset({"exp", "nbf", "iat"})
+
+
+def access_token_policy(max_length: int) -> jws.JwsPolicy:
+    """Entra access tokens: RS256 only, canonical base64url, typ JWT or at+jwt."""
+    return jws.JwsPolicy(
+        algorithms=frozenset({"RS256"}),
+        max_length=max_length,
+        types=ACCEPTED_TYPES,
+        required_claims=REQUIRED_CLAIMS,
+    )
 
 
 def ssl_context_for(bundle: str | None) -> ssl.SSLContext | bool:
@@ -38,11 +54,8 @@ def ssl_context_for(bundle: str | None) -> ssl.SSLContext | bool:
 
 
 def _number(claims: dict[str, Any], name: str) -> float:
-    value = claims.get(name)
-    # RFC 7519 §2: a NumericDate is a JSON number; "1790000000" (a string) and true are not.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidToken(f"{name}_missing_or_not_a_number")
-    return float(value)
+    # jws.verify checked the type and range (RFC 7519 §2: a finite JSON number, not "1790000000").
+    return float(claims[name])
 
 
 def _string(claims: dict[str, Any], name: str, *, required: bool) -> str | None:
@@ -75,13 +88,20 @@ class TokenValidator:
         self,
         settings: TokenValidationSettings,
         *,
-        metadata: AuthorityMetadata | None = None,
+        metadata: KeySource | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """`metadata`: where issuers and keys come from; by default the authority over HTTPS."""
+        if settings.any_tenant_with_keys and metadata is None:
+            raise ConfigError(
+                "any_tenant_with_keys needs a key source that keeps each tenant's keys apart; "
+                "an HTTPS authority's JWKS does not: list allowed_tenants instead"
+            )
         self.settings = settings
         self.clock = clock
-        self.metadata = metadata or AuthorityMetadata(
+        self.policy = access_token_policy(settings.max_token_length)
+        self.metadata: KeySource = metadata or AuthorityMetadata(
             settings.authority,
             verify=ssl_context_for(str(settings.ca_bundle) if settings.ca_bundle else None),
             transport=transport,
@@ -105,8 +125,7 @@ class TokenValidator:
         digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         principal = self.cache.get(digest, now)
         if principal is not None:
-            known = self.metadata.peek()
-            if known is not None and principal.kid in known.keys:
+            if self.metadata.still_trusts(principal.kid, principal.tenant_id):
                 return principal
             self.cache.discard(digest)  # its key was withdrawn: check it again from scratch
         principal = await self._validate(token, now)
@@ -114,14 +133,21 @@ class TokenValidator:
         return principal
 
     async def _validate(self, token: str, now: float) -> Principal:
-        parsed = jws.parse(token, self.settings.max_token_length)
+        try:
+            parsed = jws.extract(token, self.policy)
+        except jws.JwsError as error:
+            raise InvalidToken(error.reason) from None
         kid = parsed.kid
-        key = await self.metadata.key(kid)
+        if kid is None:
+            raise InvalidToken("kid_missing")
+        key = await self.metadata.key(kid, parsed.claim_str("tid"))
         if key is None:
             raise InvalidToken("kid_unknown")
-        jws.verify_rs256(parsed, key.public_key)
-        metadata = self.metadata.peek()
-        assert metadata is not None  # key() loaded it
+        try:
+            jws.verify(parsed, key.public_key, self.policy)
+        except jws.JwsError as error:
+            raise InvalidToken(error.reason) from None
+        metadata = await self.metadata.current()
         return self._check_claims(parsed.claims, metadata, key, now)
 
     def _check_claims(
@@ -151,18 +177,21 @@ class TokenValidator:
         if tenant_id.lower() not in urlsplit(issuer).path.lower().split("/"):
             # Microsoft's recap: the issuer's tenant segment must be the token's `tid`.
             raise InvalidToken("tenant_mismatch")
+        if key.issuer is None and self.settings.any_tenant_with_keys:
+            raise InvalidToken("signing_key_issuer_mismatch")  # nothing binds the key to `tid`
         if key.issuer is not None:
             # The signing key's own issuer (Microsoft's multi-tenant recap): the key must belong to
             # this tenant. v1 tokens are signed by the same keys, published with the v2 issuer.
             key_issuer = key.issuer.replace(TENANT_TEMPLATE, tenant_id)
-            if key_issuer not in (issuer, metadata.issuer_v2.replace(TENANT_TEMPLATE, tenant_id)):
+            v2_issuer = (metadata.issuer_v2 or "").replace(TENANT_TEMPLATE, tenant_id)
+            if key_issuer not in (issuer, v2_issuer):
                 raise InvalidToken("signing_key_issuer_mismatch")
 
         object_id = _guid(claims, "oid")
         _string(claims, "sub", required=True)
         scp = claims.get("scp")
         roles_claim = claims.get("roles")
-        if scp is None and roles_claim is None:
+        if scp is None and roles_claim is None and self.settings.require_scp_or_roles:
             # Neither delegated nor application permissions (MIW IDW10201); also what an ID token
             # presented as an access token looks like.
             raise InvalidToken("no_scp_or_roles")
@@ -199,7 +228,12 @@ class TokenValidator:
         if template is None:
             raise InvalidToken("version_not_accepted")
         if self.settings.multi_tenant:
-            if tenant_id.lower() not in self._allowed_tenants:
+            # With any_tenant_with_keys the key source found a key of this very tenant, and the
+            # signing key's issuer check below binds them; the API applies its own tenant rules.
+            allowed = (
+                self.settings.any_tenant_with_keys or tenant_id.lower() in self._allowed_tenants
+            )
+            if not allowed:
                 raise InvalidToken("tenant_not_allowed")
             return template.replace(TENANT_TEMPLATE, tenant_id)
         if TENANT_TEMPLATE in template:
