@@ -202,3 +202,27 @@ def test_the_ca_bundle_comes_from_settings_then_the_environment(
     context = ssl_context_for(None)
     assert isinstance(context, ssl.SSLContext)
     assert context.get_ca_certs()
+
+
+def test_any_tenant_with_keys_is_refused_with_the_https_authority(
+    authority: FakeAuthority, clock: FixedClock
+) -> None:
+    from tenantlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="key source"):
+        make_validator(authority, clock, tenant="organizations", any_tenant_with_keys=True)
+    with pytest.raises(ConfigError, match="organizations"):
+        make_validator(authority, clock, any_tenant_with_keys=True)
+
+
+async def test_require_scp_or_roles_off_lets_a_roleless_app_token_through_without_roles(
+    authority: FakeAuthority, clock: FixedClock, good_key: SigningKeyMaterial
+) -> None:
+    strict = make_validator(authority, clock)
+    roleless = good_key.sign(app_claims(roles=None))
+    with pytest.raises(InvalidToken):
+        await strict.validate(roleless)
+    lenient = make_validator(authority, clock, require_scp_or_roles=False)
+    principal = await lenient.validate(roleless)
+    assert principal.is_app
+    assert principal.roles == frozenset()
