@@ -1,9 +1,9 @@
 """Microsoft Graph for the emulated tenant, as an ASGI app served under `/v1.0` and `/beta`.
 
-Every request goes: request ids -> token validation -> the caller's service principal still
-enabled -> route -> permission gate -> throttling ->
-handler (in a worker thread: handlers use the synchronous directory) -> JSON. Every failure,
-ours or the directory's, is rendered in one place (`_error_response`) as Graph's envelope:
+Every request goes: request ids -> token validation (`tenantlab.apiauth`, on the event loop) ->
+tenant rules -> the caller's service principal still enabled -> route -> permission gate ->
+throttling -> handler (in a worker thread: handlers use the synchronous directory) -> JSON. Every
+failure, ours or the directory's, is rendered in one place (`_error_response`) as Graph's envelope:
 `{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`,
 with the `request-id` and `client-request-id` headers Graph sends on every response.
 """
@@ -21,9 +21,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tenantlab.apiauth import Principal
 from tenantlab.directory import DirectoryError, ServicePrincipalNotFound
 from tenantlab.graph import applications, service_principals, users
-from tenantlab.graph.auth import WWW_AUTHENTICATE, Caller, TenantState, TokenValidator
+from tenantlab.graph.auth import WWW_AUTHENTICATE, Caller, GraphAuthenticator, TenantState
 from tenantlab.graph.errors import (
     GraphError,
     InvalidAuthenticationToken,
@@ -50,7 +51,7 @@ class GraphApp:
 
     def __init__(self, platform: Platform, *, throttle_limit: int | None = None) -> None:
         self.platform = platform
-        self.validator = TokenValidator(platform)
+        self.auth = GraphAuthenticator(platform)
         self.throttle = Throttle(platform.clock, throttle_limit)
         self._budgets: dict[str, tuple[int, int]] = {}  # tenant -> (revision, budget)
         # service principal id -> (revision, accountEnabled) at that revision
@@ -83,11 +84,19 @@ class GraphApp:
         version, _, rest = request.url.path.lstrip("/").partition("/")
         if version not in VERSIONS:
             raise InvalidRequest(f"Invalid version: {version}", code="BadRequest")
+        principal = await self.auth.authenticate(request)
         raw = await request.body() if request.method in ("POST", "PATCH") else b""
         headers = {k.lower(): v for k, v in request.headers.items()}
-        # One hop to a worker thread for all the synchronous work (database, signature check).
+        # One hop to a worker thread for all the synchronous work (database, tenant rules).
         result, extra = await run_in_threadpool(
-            self._process, request.method, version, "/" + rest, _params(request), headers, raw
+            self._process,
+            principal,
+            request.method,
+            version,
+            "/" + rest,
+            _params(request),
+            headers,
+            raw,
         )
         response = _render(result)
         response.headers.update(extra)
@@ -95,6 +104,7 @@ class GraphApp:
 
     def _process(
         self,
+        principal: Principal,
         method: str,
         version: str,
         path: str,
@@ -102,8 +112,8 @@ class GraphApp:
         headers: dict[str, str],
         raw_body: bytes,
     ) -> tuple[Result, dict[str, str]]:
-        """Authenticate, route, check the permission, charge the budget, run the handler."""
-        caller, tenant_state = self.validator.validate(headers.get("authorization"))
+        """Tenant rules, route, check the permission, charge the budget, run the handler."""
+        caller, tenant_state = self.auth.tenants.admit(principal)
         self._require_enabled(caller)
         route, match = _resolve(method, path)
         caller.require(route.allowed)
@@ -124,7 +134,7 @@ class GraphApp:
     def _require_enabled(self, caller: Caller) -> None:
         """Tokens of an app disabled in its tenant stop working once the revision moves (Graph
         re-reads it at most every `auth.REVISION_TTL`): one lookup per caller and revision."""
-        revision = self.validator.revision()
+        revision = self.auth.tenants.revision()
         known = self._enabled.get(caller.service_principal_id)
         if known is None or known[0] != revision:
             try:
@@ -171,7 +181,7 @@ class GraphApp:
 
     def _budget(self, tenant_id: str) -> int:
         """The tenant's per-app budget by size, recounted only when the directory changed."""
-        revision = self.validator.revision()
+        revision = self.auth.tenants.revision()
         cached = self._budgets.get(tenant_id)
         if cached is not None and cached[0] == revision:
             return cached[1]
