@@ -67,19 +67,50 @@ class PlatformSettings(BaseSettings):
         return self.home / "signing-keys"
 
 
+def make_private_dirs(path: Path) -> None:
+    """Create `path` and every missing parent readable by the owner only (0700).
+
+    `Path.mkdir(parents=True, mode=0o700)` applies the mode to the last folder only: the parents
+    it creates get the umask's 0755. Folders that already exist are left as they are.
+    """
+    missing: list[Path] = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process: not ours to change
+        os.chmod(folder, 0o700)  # a umask like 0o277 would have taken bits away
+
+
 def ensure_private_dir(path: Path) -> Path:
-    """Create a folder readable by the owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create a folder (and its missing parents) readable by the owner only."""
+    make_private_dirs(path)
     os.chmod(path, 0o700)
     return path
 
 
 def write_private_file(path: Path, data: bytes) -> None:
     """Write a file that only its owner can read (private keys, credentials)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)
     finally:
         os.close(fd)
     os.chmod(path, 0o600)
+
+
+def prepare_private_file(path: Path) -> None:
+    """Make sure `path` exists with mode 0600, so a library that opens it later (SQLite) writes
+    into an owner-only file. An existing file readable by others is made owner-only."""
+    make_private_dirs(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    if os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)

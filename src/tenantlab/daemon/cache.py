@@ -56,7 +56,6 @@ class TokenCacheFile:
         """Write the cache if MSAL changed it; temporary file + rename keeps readers consistent."""
         if not self.cache.has_state_changed:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         write_private_file(temporary, self.cache.serialize().encode("utf-8"))
         os.replace(temporary, self.path)

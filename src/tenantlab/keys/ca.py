@@ -192,7 +192,7 @@ def ensure_tls(home: Path, extra_names: list[str] | None = None) -> TlsFiles:
     else:
         ca_key, ca_cert = _make_ca()
         write_private_file(ca_key_path, _key_pem(ca_key))
-        ca_cert_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+        write_private_file(ca_cert_path, ca_cert.public_bytes(serialization.Encoding.PEM))
 
     current = (
         x509.load_pem_x509_certificate(server_cert_path.read_bytes())
@@ -202,13 +202,13 @@ def ensure_tls(home: Path, extra_names: list[str] | None = None) -> TlsFiles:
     if current is None or not _covers(current, names) or current.issuer != ca_cert.subject:
         key, cert = _make_server_cert(ca_key, ca_cert, names)
         write_private_file(server_key_path, _key_pem(key))
-        server_cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        write_private_file(server_cert_path, cert.public_bytes(serialization.Encoding.PEM))
 
     bundle = home / "ca-bundle.pem"
     ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM)
     content = system_ca_pem().rstrip(b"\n") + b"\n" + ca_pem
     if not bundle.is_file() or bundle.read_bytes() != content:
-        bundle.write_bytes(content)
+        write_private_file(bundle, content)
     return TlsFiles(ca_cert_path, server_cert_path, server_key_path, bundle)
 
 

@@ -6,9 +6,10 @@ made by an older tenantlab is upgraded in place (Alembic, `storage/migrations`).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tenantlab.config import prepare_private_file
 from tenantlab.storage.errors import StorageError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -50,12 +52,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _private_sqlite_files(path: Path) -> None:
+    """The database file, and so its -wal and -shm (SQLite gives them the database file's mode),
+    owner-only (0600) in owner-only folders, wherever the file lives."""
+    prepare_private_file(path)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        with suppress(FileNotFoundError):
+            if companion.stat().st_mode & 0o077:
+                os.chmod(companion, 0o600)
+
+
 def create_db_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = make_url(url).database
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            try:
+                _private_sqlite_files(Path(path))
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot open the database {path}: {exc.strerror or exc} "
+                    "(check TENANTLAB_DATABASE_URL and the folder's permissions)"
+                ) from None
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
