@@ -122,6 +122,9 @@ def test_serve_seeds_prints_its_origin_and_msal_gets_a_token_through_the_env_bun
         tenantlab(home, "tenant", "show", "contoso.onmicrosoft.com", "--json").stdout
     )
     assert discovery["issuer"] == f"{origin}/{tenant['id']}/v2.0"
+    # The served origin (port 0 picked a free one) is recorded: commands use it, not 5443.
+    assert json.loads((home / "server.json").read_text())["origin"] == origin
+    assert f"authority     {origin}/{tenant['id']}" in tenantlab(home, "tenant", "show").stdout
 
     api = json.loads(tenantlab(home, "app", "show", "ToDo List API", "--json").stdout)
     daemon = json.loads(tenantlab(home, "app", "show", "ToDo Daemon", "--json").stdout)
@@ -144,6 +147,7 @@ def test_serve_seeds_prints_its_origin_and_msal_gets_a_token_through_the_env_bun
 
     server.process.send_signal(signal.SIGINT)
     assert server.process.wait(timeout=30) == 0
+    assert not (home / "server.json").exists()  # a stopped server leaves no record behind
     assert server.process.stderr is not None
     stderr = server.process.stderr.read()
     assert "Traceback" not in stderr

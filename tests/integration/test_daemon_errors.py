@@ -100,3 +100,18 @@ def test_nothing_listening(deployment: DaemonDeployment) -> None:
         )
     assert line.startswith(f"cannot connect to https://localhost:{port} (")
     assert "--ca-bundle" in line
+
+
+def test_an_api_that_cannot_load_its_authority_names_the_metadata_url(
+    cloud: LiveCloud, tenant: Tenant, tmp_path: Path
+) -> None:
+    with bind_loopback() as sock:
+        port = sock.getsockname()[1]
+    wrong = f"https://localhost:{port}"  # nothing listens there: the API's instance is wrong
+    grants = (("api", "ToDoList.Read.All"),)
+    with deploy(cloud, tenant, tmp_path, grants=grants, api_instance=wrong) as d:
+        line = failing(d, "--op", "getToDos")
+    metadata = f"{wrong}/{tenant.id}/v2.0/.well-known/openid-configuration"
+    assert line.startswith(f"ToDo API answered 503 to GET {d.todo_url}/api/todolist: ")
+    assert f"could not load {metadata}" in line
+    assert "kept answering" not in line

@@ -91,6 +91,7 @@ def deploy(
     *,
     grants: tuple[tuple[str, str], ...] = ALL_GRANTS,
     users: int = 0,
+    api_instance: str | None = None,
 ) -> Iterator[DaemonDeployment]:
     directory = cloud.directory
     api = directory.create_application(
@@ -118,7 +119,7 @@ def deploy(
             display_name=f"User {index}",
         )
     settings = TodoApiSettings(
-        instance=cloud.origin,
+        instance=api_instance or cloud.origin,
         tenant_id=tenant.id,
         client_id=api.app_id,
         ca_bundle=cloud.ca_bundle,

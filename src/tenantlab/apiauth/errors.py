@@ -71,3 +71,15 @@ class AuthorityUnavailable(ApiAuthError):
     status_code = 503
     error = "temporarily_unavailable"
     description = "The token issuer's signing keys are not available; try again later."
+
+    def __init__(self, reason: str, metadata_url: str | None = None) -> None:
+        super().__init__(reason)
+        self.metadata_url = metadata_url
+        if metadata_url:
+            # The authority's discovery URL is public; naming it is what lets an operator see
+            # a wrong instance or tenant from the client's side (a daemon prints it).
+            self.description = (
+                "The token issuer's signing keys are not available: could not load "
+                f"{metadata_url}; check the API's authority (instance and tenant) "
+                "or try again later."
+            )

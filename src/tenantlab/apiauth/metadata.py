@@ -131,7 +131,7 @@ class AuthorityMetadata:
         metadata = self._current
         if metadata is None:
             if self._clock.now() - self._first_failed_at < FIRST_LOAD_RETRY:
-                raise AuthorityUnavailable("metadata_unavailable")
+                raise AuthorityUnavailable("metadata_unavailable", self.discovery_url)
             async with self._lock:
                 if self._current is None:
                     await self._refresh_locked(first=True)
@@ -197,7 +197,7 @@ class AuthorityMetadata:
             if first:
                 self._first_failed_at = self._clock.now()
                 logger.error("cannot load the metadata of %s: %s", self.authority, exc)
-                raise AuthorityUnavailable("metadata_unavailable") from None
+                raise AuthorityUnavailable("metadata_unavailable", self.discovery_url) from None
             # Stale keys are better than none: keep serving the last good set (MIW IDX20806).
             logger.warning(
                 "metadata refresh of %s failed, keeping the last keys: %s", self.authority, exc

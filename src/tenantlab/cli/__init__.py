@@ -14,6 +14,7 @@ from tenantlab.cli.apps import app
 from tenantlab.cli.daemon import daemon
 from tenantlab.cli.env import env
 from tenantlab.cli.keys import keys
+from tenantlab.cli.portal import portal
 from tenantlab.cli.quickstart import quickstart, up
 from tenantlab.cli.seed import seed
 from tenantlab.cli.serve import serve
@@ -39,6 +40,7 @@ cli.add_command(daemon)
 cli.add_command(todo_api)
 cli.add_command(quickstart)
 cli.add_command(up)
+cli.add_command(portal)
 
 
 def main() -> None:

@@ -10,17 +10,20 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
+from tenantlab.cli.selection import Chosen, choose_tenant
 from tenantlab.config import PlatformSettings
 from tenantlab.errors import ConfigError, TenantlabError
-from tenantlab.platform import Platform
-from tenantlab.storage.schema import Tenant
+
+if TYPE_CHECKING:  # imported when a command runs, so `--help` stays fast (no SQLAlchemy)
+    from rich.console import Console
+
+    from tenantlab.platform import Platform
+    from tenantlab.storage.schema import Tenant
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,7 +50,22 @@ class TenantlabGroup(click.Group):
         except ConfigError as exc:
             raise SettingsFailed(exc.message) from None
         except TenantlabError as exc:
-            raise CommandFailed(exc.message) from None
+            raise CommandFailed(_where(ctx, exc)) from None
+
+
+def _where(ctx: click.Context, exc: TenantlabError) -> str:
+    """A look-up that failed in the current tenant says so: the object may be in another one."""
+    chosen = ctx.meta.get(CHOSEN_KEY)
+    if (
+        isinstance(chosen, Chosen)
+        and chosen.source == "current"
+        and getattr(exc, "status", None) == 404
+    ):
+        return f"{exc.message} [tenant: {chosen.describe()}]"
+    return exc.message
+
+
+CHOSEN_KEY = "tenantlab.tenant"
 
 
 def load_settings(**overrides: Any) -> PlatformSettings:
@@ -64,6 +82,8 @@ def load_settings(**overrides: Any) -> PlatformSettings:
 
 def platform_from(ctx: click.Context, **overrides: Any) -> Platform:
     """The platform for this command, opened once and closed when the command ends."""
+    from tenantlab.platform import Platform
+
     root = ctx.find_root()
     cached = root.meta.get("tenantlab.platform")
     if isinstance(cached, Platform):
@@ -74,20 +94,13 @@ def platform_from(ctx: click.Context, **overrides: Any) -> Platform:
     return platform
 
 
-def resolve_tenant(platform: Platform, alias: str | None) -> Tenant:
-    """`--tenant` (GUID or domain); without it, the only tenant there is."""
-    if alias:
-        return platform.directory.get_tenant(alias)
-    tenants = platform.directory.list_tenants()
-    if len(tenants) == 1:
-        return tenants[0]
-    if not tenants:
-        raise ConfigError(
-            "there is no tenant yet: create one with `tenantlab tenant create` "
-            "or `tenantlab seed FILE`"
-        )
-    names = ", ".join(f"{platform.directory.tenant_domains(t.id)[0]} ({t.id})" for t in tenants)
-    raise ConfigError(f"there are {len(tenants)} tenants; choose one with --tenant: {names}")
+def resolve_tenant(platform: Platform, name: str | None) -> Tenant:
+    """`-t NAME` (id, domain, short domain or display name), else the current or only tenant."""
+    chosen = choose_tenant(platform, name)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[CHOSEN_KEY] = chosen
+    return chosen.tenant
 
 
 def json_option(func: F) -> F:
@@ -101,7 +114,8 @@ def tenant_option(func: F) -> F:
         "--tenant",
         "-t",
         metavar="TENANT",
-        help="Tenant id or domain name (default: the only tenant).",
+        help="Tenant: id, domain, short domain (contoso) or display name "
+        "(default: the current tenant, see `tenant use`).",
     )(func)
 
 
@@ -121,11 +135,15 @@ def print_json(value: Any) -> None:
 
 def console() -> Console:
     """A console on stdout; in a pipe, wide enough that GUIDs are never folded."""
+    from rich.console import Console
+
     width = None if sys.stdout.isatty() else 240
     return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for column in columns:
         table.add_column(column, overflow="fold", no_wrap=False)

@@ -22,6 +22,8 @@ from tenantlab.cli.permissions import grant, role, scope
 from tenantlab.cli.secrets import secret
 from tenantlab.directory.validation import SIGN_IN_AUDIENCES
 from tenantlab.graph.shapes import application_document, application_json
+from tenantlab.platform import Platform
+from tenantlab.storage.schema import Tenant
 
 
 @click.group()
@@ -38,7 +40,12 @@ app.add_command(federated)
 
 
 @app.command("create")
-@click.option("--name", "display_name", required=True, help="Display name (unique per tenant).")
+@click.option(
+    "--name",
+    "display_name",
+    required=True,
+    help="Display name (need not be unique, as in Entra: the appId is).",
+)
 @click.option(
     "--audience",
     "sign_in_audience",
@@ -99,9 +106,16 @@ def create(
             ("object id", created.id),
             ("tenant id", t.id),
             ("identifierUris", ", ".join(created.identifier_uris) or "-"),
-            ("next", f"tenantlab app secret add {created.app_id}"),
+            ("next", f"tenantlab app secret add {created.app_id}{_tenant_hint(platform, t)}"),
         ],
     )
+
+
+def _tenant_hint(platform: Platform, t: Tenant) -> str:
+    """` -t DOMAIN` when the next command would otherwise have to choose among tenants."""
+    if len(platform.directory.list_tenants()) < 2:
+        return ""
+    return f" -t {platform.directory.tenant_domains(t.id)[0]}"
 
 
 @app.command("list")

@@ -12,6 +12,7 @@ from tenantlab.cli._common import forwarded_allow_ips_option, load_settings, pla
 from tenantlab.config import DEFAULT_PORT, ensure_private_dir
 from tenantlab.keys import ensure_tls
 from tenantlab.listening import bind, bound_port, forwarded_headers
+from tenantlab.served import forget_server, record_server
 
 
 @click.command()
@@ -111,9 +112,11 @@ def serve(
         **proxies,
         timeout_graceful_shutdown=5,
     )
+    record_server(settings.home, settings.origin)  # other commands read the origin from here
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # uvicorn re-raises Ctrl+C after its graceful shutdown: stopping is not an error
     finally:
+        forget_server(settings.home)
         sock.close()

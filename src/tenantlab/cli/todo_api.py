@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tenantlab.cli._common import forwarded_allow_ips_option
-from tenantlab.config import DEFAULT_TODO_PORT
+from tenantlab.cli.selection import directory_exists
+from tenantlab.config import DEFAULT_TODO_PORT, PlatformSettings
+from tenantlab.errors import TenantlabError
+from tenantlab.served import public_origin
+
+if TYPE_CHECKING:
+    from tenantlab.todo import TodoApiSettings
 
 
 @click.command("todo-api")
@@ -17,8 +24,20 @@ from tenantlab.config import DEFAULT_TODO_PORT
     help="The sample's appsettings.json (its AzureAd section: Instance, TenantId, ClientId, "
     "Scopes, AppPermissions).",
 )
-@click.option("--instance", help="Authority host, e.g. https://localhost:5443 (the local cloud).")
-@click.option("--tenant-id", help="The API's tenant (id or domain).")
+@click.option(
+    "--instance",
+    help="Authority host (default: the running tenantlab server's origin, else "
+    "https://localhost:5443).",
+)
+@click.option(
+    "--tenant",
+    "-t",
+    "--tenant-id",
+    "tenant_id",
+    metavar="TENANT",
+    help="The API's tenant: id or domain; for the local cloud also a short domain or display "
+    "name (default: the current tenant). --tenant-id is the older name.",
+)
 @click.option("--client-id", help="The API's application (client) id.")
 @click.option(
     "--audience",
@@ -78,6 +97,9 @@ def todo_api(
         database_url=database_url,
         ca_bundle=ca_bundle,
     )
+    if "instance" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"instance": public_origin(PlatformSettings())})
+    settings = _local_tenant(settings)
     settings.require_identity()
     proxies = forwarded_headers(forwarded_allow_ips)
     tls = ensure_tls(settings.home)
@@ -110,3 +132,31 @@ def todo_api(
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
+
+
+def _local_tenant(settings: TodoApiSettings) -> TodoApiSettings:
+    """For the local cloud, resolve -t as every other command does (or take the current tenant).
+
+    Against another authority (real Entra) the value is passed on as it is.
+    """
+    platform_settings = PlatformSettings()
+    if settings.instance.rstrip("/") != public_origin(platform_settings):
+        return settings
+    if not directory_exists(platform_settings):
+        return settings
+    from tenantlab.cli.selection import choose_tenant
+    from tenantlab.platform import Platform
+
+    platform = Platform.open(platform_settings)
+    try:
+        if settings.tenant_id and platform.directory.find_tenant(settings.tenant_id):
+            return settings  # a GUID or a domain: the token service takes it as it is
+        try:
+            chosen = choose_tenant(platform, settings.tenant_id or None)
+        except TenantlabError:
+            if settings.tenant_id:
+                raise
+            return settings  # no tenant chosen: require_identity() says what is missing
+        return settings.model_copy(update={"tenant_id": chosen.tenant.id})
+    finally:
+        platform.close()

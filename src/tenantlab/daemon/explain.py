@@ -82,6 +82,8 @@ def _token_error(error: TokenAcquisitionError, settings: DaemonSettings | None) 
 
 def _api_error(error: ApiCallError, settings: DaemonSettings | None) -> str:
     where = f"{error.method} {error.url}"
+    if error.status == 503 and "could not load" in error.detail:
+        return f"{error.service} answered 503 to {where}: {error.detail}"
     if error.status in (429, 503):
         after = f" (Retry-After: {error.retry_after:.0f}s)" if error.retry_after else ""
         return f"{error.service} kept answering {error.status} to {where}{after}: try again later"

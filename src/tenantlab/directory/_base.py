@@ -66,8 +66,10 @@ class DirectoryBase:
                 )
             )
             if len(matches) > 1:
+                ids = ", ".join(sorted(m.app_id for m in matches))
                 raise ApplicationNotFound(
-                    f"more than one application is named '{key}'; use its appId instead"
+                    f"{len(matches)} applications are named '{key}' (appIds {ids}): "
+                    "use the appId of the one you mean"
                 )
             app = matches[0] if matches else None
         if app is None or app.tenant_id != tenant_id:

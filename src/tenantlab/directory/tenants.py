@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tenantlab.directory import validation
 from tenantlab.directory._base import DirectoryBase
@@ -113,6 +113,18 @@ class TenantsMixin(DirectoryBase):
             session.add(TenantDomain(name=name, tenant_id=t.id, is_initial=False))
             bump_revision(session)
         return name
+
+    def delete_tenant(self, alias: str) -> Tenant:
+        """Delete a tenant and everything in it (apps, principals, users, grants, signing keys).
+
+        The database cascades from the tenant row; another tenant's service principals of this
+        tenant's multi-tenant apps go with the apps.
+        """
+        with self.db.session() as session:
+            found = self._tenant(session, alias)
+            session.execute(delete(Tenant).where(Tenant.id == found.id))
+            bump_revision(session)
+        return found
 
     def set_graph_throttling(self, *, tenant: str, enabled: bool) -> None:
         with self.db.session() as session:

@@ -26,6 +26,7 @@ from tenantlab.quickstart.panel import panel_lines
 from tenantlab.quickstart.provision import Provisioned, provision
 from tenantlab.quickstart.servers import Servers, bind
 from tenantlab.quickstart.steps import Console, run_steps, summary
+from tenantlab.served import forget_server, record_server
 from tenantlab.server import create_cloud_app
 from tenantlab.todo import TodoApi, TodoApiSettings
 
@@ -99,6 +100,8 @@ def run(settings: PlatformSettings, options: QuickstartOptions, stream: TextIO) 
             stack.callback(servers.stop)  # before start(): a start that fails half-way stops too
             served = True
             servers.start()
+            record_server(settings.home, endpoints.cloud, todo_origin=todo_origin)
+            stack.callback(forget_server, settings.home)
             console.line(
                 f"serving {endpoints.cloud} (token service, Graph, admin center) and "
                 f"{endpoints.todo_list} (ToDo API)"

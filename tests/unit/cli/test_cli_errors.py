@@ -28,7 +28,13 @@ def test_several_tenants_need_tenant(run: Run) -> None:
     run("tenant", "create", "--name", "Contoso", "--domain", "contoso")
     run("tenant", "create", "--name", "Fabrikam", "--domain", "fabrikam")
     result = run("user", "list", code=2)
-    assert_one_error_line(result, "--tenant", "contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com")
+    assert_one_error_line(
+        result,
+        "-t NAME",
+        "tenantlab tenant use",
+        "contoso.onmicrosoft.com",
+        "fabrikam.onmicrosoft.com",
+    )
     assert "Users of Fabrikam" in run("user", "list", "--tenant", "fabrikam.onmicrosoft.com").stdout
 
 

@@ -132,7 +132,7 @@ def test_apps_are_found_by_object_id_app_id_or_unique_name(
     for key in (app.id, app.app_id, "daemon", app.app_id.upper()):
         assert directory.get_application(tenant=contoso.id, app=key).id == app.id
     directory.create_application(tenant=contoso.id, display_name="Daemon")
-    with pytest.raises(ApplicationNotFound, match="more than one"):
+    with pytest.raises(ApplicationNotFound, match=r"2 applications are named .Daemon. \(appIds"):
         directory.get_application(tenant=contoso.id, app="Daemon")
 
 
