@@ -20,7 +20,8 @@ from tenantlab.daemon.settings import (
     FederatedTokenFile,
     load_settings,
 )
-from tenantlab.daemon.tokens import AccessToken, TokenProvider, is_microsoft_authority
+from tenantlab.daemon.sources import is_microsoft_authority
+from tenantlab.daemon.tokens import AccessToken, TokenProvider
 
 __all__ = [
     "AccessToken",

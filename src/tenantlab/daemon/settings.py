@@ -27,6 +27,8 @@ from tenantlab.daemon.sources import (
     Layer,
     Sourced,
     graph_scope_for,
+    is_microsoft_authority,
+    is_microsoft_host,
     put,
     put_endpoint,
 )
@@ -170,8 +172,10 @@ def build_settings(merged: Layer, environ: Mapping[str, str]) -> DaemonSettings:
             _reject_placeholder(name, item)
     authority, oidc_authority = _authority(merged)
     client_id = _required_text(merged, "client_id", "client id", "--client-id")
-    graph_endpoint = _url(merged, "graph_endpoint") or DEFAULT_GRAPH_ENDPOINT
+    graph_endpoint = _url(merged, "graph_endpoint") or _default_graph(authority or oidc_authority)
     graph_scope = _text(merged, "graph_scope") or graph_scope_for(graph_endpoint)
+    api_endpoint = (_url(merged, "api_endpoint") or "").rstrip("/") or None
+    _keep_tokens_home(merged, authority or oidc_authority, graph_endpoint, api_endpoint)
     return DaemonSettings(
         client_id=client_id,
         credential=_credential(merged),
@@ -179,7 +183,7 @@ def build_settings(merged: Layer, environ: Mapping[str, str]) -> DaemonSettings:
         oidc_authority=oidc_authority,
         graph_endpoint=graph_endpoint.rstrip("/"),
         graph_scope=graph_scope,
-        api_endpoint=(_url(merged, "api_endpoint") or "").rstrip("/") or None,
+        api_endpoint=api_endpoint,
         api_scope=_text(merged, "api_scope"),
         app_object_id=_text(merged, "app_object_id"),
         ca_bundle=_ca_bundle(merged, environ),
@@ -188,6 +192,37 @@ def build_settings(merged: Layer, environ: Mapping[str, str]) -> DaemonSettings:
         max_retries=int(_number(merged, "max_retries", DEFAULT_MAX_RETRIES, int, 0, 10)),
         origins={name: item.origin for name, item in merged.items()},
     )
+
+
+def _default_graph(authority: str | None) -> str:
+    """Microsoft's Graph for Microsoft's authorities; any other authority's own origin.
+
+    A token from tenantlab (or any other issuer) is for that issuer's Graph: sending it to
+    graph.microsoft.com would leak it and could only fail.
+    """
+    if authority is None or is_microsoft_authority(authority):
+        return DEFAULT_GRAPH_ENDPOINT
+    parts = urlsplit(authority)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _keep_tokens_home(
+    merged: Layer, authority: str | None, graph_endpoint: str, api_endpoint: str | None
+) -> None:
+    """Refuse to send a token of a non-Microsoft authority to a Microsoft host."""
+    if authority is None or is_microsoft_authority(authority):
+        return
+    origin = merged["authority" if "authority" in merged else "oidc_authority"].origin
+    for name, url in (("graph_endpoint", graph_endpoint), ("api_endpoint", api_endpoint)):
+        if url is not None and is_microsoft_host(url):
+            parts = urlsplit(authority)
+            where = merged[name].origin if name in merged else "the default"
+            raise DaemonConfigError(
+                f"{where} is {url}, a Microsoft host, but the authority ({origin}) is "
+                f"{parts.scheme}://{parts.netloc}: its tokens must not go to Microsoft; "
+                f"point {name.replace('_', '-')} at that authority's service (tenantlab: "
+                f"--graph-endpoint {parts.scheme}://{parts.netloc})"
+            )
 
 
 def _reject_placeholder(name: str, item: Sourced) -> None:

@@ -60,6 +60,51 @@ GRAPH_HOSTS = frozenset(
 )
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 
+# Hosts on MSAL's built-in lists: against them MSAL's defaults (instance discovery, system trust)
+# are right, and changing them would make the daemon behave differently from the samples.
+MICROSOFT_AUTHORITY_HOSTS = frozenset(
+    {
+        "login.microsoftonline.com",
+        "login.microsoft.com",
+        "login.windows.net",
+        "login.microsoftonline.us",
+        "login.chinacloudapi.cn",
+        "login.partner.microsoftonline.cn",
+        "login.sovcloud-identity.fr",
+        "login.sovcloud-identity.de",
+        "login.sovcloud-identity.sg",
+    }
+)
+MICROSOFT_AUTHORITY_SUFFIXES = (".ciamlogin.com", ".b2clogin.com")
+# Domains whose hosts are Microsoft's services: a token of another authority never goes there.
+MICROSOFT_DOMAINS = (
+    "microsoft.com",
+    "microsoftonline.com",
+    "windows.net",
+    "azure.com",
+    "microsoft.us",
+    "microsoftonline.us",
+    "chinacloudapi.cn",
+    "microsoftonline.cn",
+    "ciamlogin.com",
+    "b2clogin.com",
+)
+
+
+def is_microsoft_authority(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in MICROSOFT_AUTHORITY_HOSTS or host.endswith(MICROSOFT_AUTHORITY_SUFFIXES)
+
+
+def is_microsoft_host(url: str) -> bool:
+    """Whether the URL's host belongs to Microsoft (Graph, Entra, Azure, national clouds)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return (
+        host in GRAPH_HOSTS
+        or host in MICROSOFT_AUTHORITY_HOSTS
+        or any(host == d or host.endswith("." + d) for d in MICROSOFT_DOMAINS)
+    )
+
 
 @dataclass(frozen=True)
 class Sourced:

@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import msal
 
@@ -22,6 +21,7 @@ from tenantlab.daemon.cache import TokenCacheFile
 from tenantlab.daemon.credentials import msal_client_credential
 from tenantlab.daemon.errors import TokenAcquisitionError
 from tenantlab.daemon.settings import DaemonSettings
+from tenantlab.daemon.sources import is_microsoft_authority
 from tenantlab.daemon.transport import (
     MsalHttpClient,
     RetryPolicy,
@@ -32,29 +32,8 @@ from tenantlab.errors import TenantlabError
 
 logger = logging.getLogger("tenantlab.daemon")
 
-# Hosts on MSAL's built-in lists: against them MSAL's defaults (instance discovery, system trust)
-# are right, and changing them would make the daemon behave differently from the samples.
-MICROSOFT_AUTHORITY_HOSTS = frozenset(
-    {
-        "login.microsoftonline.com",
-        "login.microsoft.com",
-        "login.windows.net",
-        "login.microsoftonline.us",
-        "login.chinacloudapi.cn",
-        "login.partner.microsoftonline.cn",
-        "login.sovcloud-identity.fr",
-        "login.sovcloud-identity.de",
-        "login.sovcloud-identity.sg",
-    }
-)
-MICROSOFT_AUTHORITY_SUFFIXES = (".ciamlogin.com", ".b2clogin.com")
 # MSAL ignores cached tokens within 5 minutes of expiry; the memo keeps the same margin.
 EXPIRY_MARGIN = 300.0
-
-
-def is_microsoft_authority(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in MICROSOFT_AUTHORITY_HOSTS or host.endswith(MICROSOFT_AUTHORITY_SUFFIXES)
 
 
 def msal_arguments(

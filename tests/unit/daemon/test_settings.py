@@ -202,9 +202,14 @@ def test_certificate_settings(tmp_path: Path) -> None:
 
 
 def test_graph_scope_follows_real_graph_hosts_only() -> None:
-    base = {"client_id": "c", "authority": "https://localhost:5443/t", "client_secret": SECRET}
+    us = {
+        "client_id": "c",
+        "authority": "https://login.microsoftonline.us/t",
+        "client_secret": SECRET,
+    }
     env = {"TENANTLAB_DAEMON_GRAPH_ENDPOINT": "https://graph.microsoft.us/"}
-    assert load_settings(flags(**base), env).graph_scope == "https://graph.microsoft.us/.default"
+    assert load_settings(flags(**us), env).graph_scope == "https://graph.microsoft.us/.default"
+    base = {"client_id": "c", "authority": "https://localhost:5443/t", "client_secret": SECRET}
     env = {"TENANTLAB_DAEMON_GRAPH_ENDPOINT": "https://localhost:5443"}
     s = load_settings(flags(**base), env)
     assert s.graph_scope == "https://graph.microsoft.com/.default"
@@ -237,3 +242,37 @@ def test_ca_bundle_resolution(tmp_path: Path) -> None:
 def test_secret_never_appears_in_repr() -> None:
     base = {"client_id": "c", "authority": "https://localhost:5443/t", "client_secret": SECRET}
     assert SECRET not in repr(load_settings(flags(**base), {}))
+
+
+def test_graph_defaults_to_the_authoritys_origin_unless_it_is_microsofts() -> None:
+    local = {"client_id": "c", "authority": "https://localhost:9443/t", "client_secret": SECRET}
+    s = load_settings(flags(**local), {})
+    assert s.graph_endpoint == "https://localhost:9443"
+    assert s.graph_scope == "https://graph.microsoft.com/.default"  # Graph's own identifier
+    entra = {**local, "authority": "https://login.microsoftonline.com/t"}
+    assert load_settings(flags(**entra), {}).graph_endpoint == "https://graph.microsoft.com"
+    ciam = {**local, "authority": "https://woodgrove.ciamlogin.com/"}
+    assert load_settings(flags(**ciam), {}).graph_endpoint == "https://graph.microsoft.com"
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("graph_endpoint", "https://graph.microsoft.com"),
+        ("graph_endpoint", "https://GRAPH.microsoft.us/"),
+        ("api_endpoint", "https://contoso.azure.com/api/todolist"),
+        ("api_endpoint", "https://login.microsoftonline.com/x"),
+    ],
+)
+def test_a_local_token_never_goes_to_a_microsoft_host(name: str, url: str) -> None:
+    local = {"client_id": "c", "authority": "https://localhost:9443/t", "client_secret": SECRET}
+    with pytest.raises(DaemonConfigError, match="must not go to Microsoft") as refused:
+        load_settings(flags(**local, **{name: url}), {})
+    assert "--graph-endpoint https://localhost:9443" in str(refused.value)
+    assert SECRET not in str(refused.value)
+
+
+def test_a_microsoft_lookalike_host_is_not_microsofts() -> None:
+    local = {"client_id": "c", "authority": "https://localhost:9443/t", "client_secret": SECRET}
+    s = load_settings(flags(**local, graph_endpoint="https://graph.microsoft.com.example.org"), {})
+    assert s.graph_endpoint == "https://graph.microsoft.com.example.org"

@@ -16,7 +16,8 @@ import pytest
 from tenantlab.clock import FixedClock
 from tenantlab.daemon.client import DaemonClient
 from tenantlab.daemon.errors import DaemonConfigError, TokenAcquisitionError
-from tenantlab.daemon.tokens import TokenProvider, is_microsoft_authority, msal_arguments
+from tenantlab.daemon.sources import is_microsoft_authority
+from tenantlab.daemon.tokens import TokenProvider, msal_arguments
 from tenantlab.daemon.transport import MsalHttpClient, RetryPolicy, create_http_client
 
 from .fakes import API_SCOPE, SECRET, FakeCloud, settings
