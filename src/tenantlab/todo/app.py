@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from types import TracebackType
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
@@ -34,13 +35,36 @@ from tenantlab.apiauth import (
 from tenantlab.clock import SYSTEM_CLOCK, Clock
 from tenantlab.ids import EMPTY_GUID
 from tenantlab.storage import Database
-from tenantlab.todo.schemas import BadRequest, TodoIn, TodoOut, parse_id, parse_todo
+from tenantlab.todo.schemas import (
+    ID_SCHEMA,
+    BadRequest,
+    BearerError,
+    Problem,
+    TodoIn,
+    TodoOut,
+    parse_id,
+    parse_todo,
+)
 from tenantlab.todo.settings import TodoApiSettings
 from tenantlab.todo.store import TodoStore, open_todo_database
 
 logger = logging.getLogger("tenantlab.todo")
 
 BASE = "/api/todolist"
+# The path's id: read as text and checked by `parse_id` (a 400 with our message, not FastAPI's
+# 422), documented as the integers `parse_id` accepts.
+ItemId = Annotated[str, Path(description="The item's id."), WithJsonSchema(ID_SCHEMA)]
+
+# What every operation may answer besides success, in the OpenAPI document (issue 11 item 10:
+# the document must list every status the API gives, with its body).
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Malformed request (body or id)"},
+    401: {"model": BearerError, "description": "Missing, invalid or expired access token"},
+    403: {"model": BearerError, "description": "The token lacks the permission"},
+}
+_MISSING: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "Missing, or not the caller's"},
+}
 
 
 def permissions(settings: TodoApiSettings) -> tuple[Permission, Permission]:
@@ -79,12 +103,9 @@ def _body_doc(description: str) -> dict[str, Any]:
 def build_router(guard: ApiGuard, store: TodoStore, settings: TodoApiSettings) -> APIRouter:
     read, write = permissions(settings)
     router = APIRouter(route_class=guard.route_class, tags=["todolist"])
-    item_doc: dict[int | str, dict[str, Any]] = {
-        200: {"model": TodoOut},
-        404: {"description": "Missing, or not the caller's"},
-    }
+    item_doc: dict[int | str, dict[str, Any]] = {200: {"model": TodoOut}, **_REFUSALS, **_MISSING}
 
-    @router.get(BASE, responses={200: {"model": list[TodoOut]}})
+    @router.get(BASE, responses={200: {"model": list[TodoOut]}, **_REFUSALS})
     @requires(read)
     async def list_todos(request: Request) -> Response:
         principal = principal_of(request)
@@ -97,7 +118,7 @@ def build_router(guard: ApiGuard, store: TodoStore, settings: TodoApiSettings) -
 
     @router.get(BASE + "/{item_id}", responses=item_doc)
     @requires(read)
-    async def get_todo(request: Request, item_id: str) -> Response:
+    async def get_todo(request: Request, item_id: ItemId) -> Response:
         principal = principal_of(request)
         number = parse_id(item_id)
         tenant_id, owner = principal.tenant_id, _owner_filter(principal)
@@ -112,7 +133,7 @@ def build_router(guard: ApiGuard, store: TodoStore, settings: TodoApiSettings) -
     @router.post(
         BASE,
         status_code=201,
-        responses={201: {"model": TodoOut}},
+        responses={201: {"model": TodoOut}, **_REFUSALS},
         openapi_extra=_body_doc("Apps may set `owner`; for users the owner is their `oid`."),
     )
     @requires(write)
@@ -136,7 +157,7 @@ def build_router(guard: ApiGuard, store: TodoStore, settings: TodoApiSettings) -
         openapi_extra=_body_doc("Only `description` changes; `id` and `owner` are ignored."),
     )
     @requires(write)
-    async def update_todo(request: Request, item_id: str) -> Response:
+    async def update_todo(request: Request, item_id: ItemId) -> Response:
         principal = principal_of(request)
         number = parse_id(item_id)
         todo = parse_todo(await request.body())
@@ -149,9 +170,14 @@ def build_router(guard: ApiGuard, store: TodoStore, settings: TodoApiSettings) -
         )
         return JSONResponse(item.as_json()) if item else _not_found(number)
 
-    @router.delete(BASE + "/{item_id}", responses={200: {"description": "Deleted (empty body)"}})
+    @router.delete(
+        BASE + "/{item_id}",
+        # 200 with an empty body and no Content-Type, as the sample's `Ok()`: documented so.
+        response_class=Response,
+        responses={200: {"description": "Deleted (empty body)"}, **_REFUSALS, **_MISSING},
+    )
     @requires(write)
-    async def delete_todo(request: Request, item_id: str) -> Response:
+    async def delete_todo(request: Request, item_id: ItemId) -> Response:
         principal = principal_of(request)
         number = parse_id(item_id)
         deleted = await run_in_threadpool(
@@ -176,6 +202,7 @@ def create_app(
     )
     guard = ApiGuard(authenticator)
     app.include_router(build_router(guard, store, settings))
+    _document_own_errors(app)
     document_bearer_security(app)
     app.state.todo_store = store
     app.state.guard = guard
@@ -203,6 +230,26 @@ def create_app(
         return _problem(500, "Internal Server Error", "the request could not be completed")
 
     return app
+
+
+def _document_own_errors(app: FastAPI) -> None:
+    """Drop FastAPI's generated 422: this API answers malformed requests 400 (`Problem`)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+        schemas = schema.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def validator_for(

@@ -39,6 +39,26 @@ class TodoIn(BaseModel):
     )
 
 
+class Problem(BaseModel):
+    """The body of every 4xx/5xx the API itself answers (RFC 9457 members)."""
+
+    title: str
+    status: int
+    detail: str
+
+
+class BearerError(BaseModel):
+    """The body of a 401/403 from token validation (RFC 6750 error codes)."""
+
+    error: str
+    error_description: str
+
+
+# The ids `parse_id` accepts, as OpenAPI states them: positive, at most 18 decimal digits.
+MAX_ID = 10**18 - 1
+ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
 def parse_todo(body: bytes) -> TodoIn:
     if len(body) > MAX_BODY_BYTES:
         raise BadRequest(f"the request body is larger than {MAX_BODY_BYTES} bytes")
@@ -59,7 +79,8 @@ def parse_todo(body: bytes) -> TodoIn:
 
 
 def parse_id(text: str) -> int:
-    """Ids are positive integers; anything else is a 400 (the sample's [ApiController] does so)."""
+    """Ids are positive integers (`ID_SCHEMA`); anything else is a 400 (the sample's
+    [ApiController] does so)."""
     if not text.isascii() or not text.isdigit() or len(text) > 18 or int(text) == 0:
         raise BadRequest("the id must be a positive integer")
     return int(text)

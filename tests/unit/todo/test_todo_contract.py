@@ -1,0 +1,28 @@
+"""The ToDo API answers what its OpenAPI document says: schemathesis, bounded (issue 11 item 10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_todo_api_keeps_its_contract(
+    todo_app: FastAPI, app_token: Any, mode: GenerationMode
+) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", todo_app)
+    auth = app_token()
+
+    @given(case=schema.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+    )
+    def check(case: Any) -> None:
+        case.call_and_validate(headers=auth)
+
+    check()
