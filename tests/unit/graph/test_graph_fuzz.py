@@ -11,15 +11,22 @@ must be Graph's JSON (or the plain-text `$count`, or an empty 204). Bounded by `
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from tenantlab.graph.routing import JSON_TYPE
 from tenantlab.graph.shapes import APPLICATION, SERVICE_PRINCIPAL, USER
+
+try:  # a .venv made before Hypothesis (with schemathesis) joined the dev group
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ModuleNotFoundError:
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("hypothesis is not installed: run scripts/bootstrap", allow_module_level=True)
 
 PROPERTY_NAMES = sorted({*USER.names, *APPLICATION.names, *SERVICE_PRINCIPAL.names})
 ROUTE_SHAPES = [

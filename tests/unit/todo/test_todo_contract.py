@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
-import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
-from schemathesis import GenerationMode
+
+try:  # a .venv made before schemathesis (and its Hypothesis) joined the dev group
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis import GenerationMode
+except ModuleNotFoundError:
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("schemathesis is not installed: run scripts/bootstrap", allow_module_level=True)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
