@@ -14,6 +14,7 @@ from tenantlab.cli.apps import app
 from tenantlab.cli.daemon import daemon
 from tenantlab.cli.env import env
 from tenantlab.cli.keys import keys
+from tenantlab.cli.managed_identities import managed_identity
 from tenantlab.cli.portal import portal
 from tenantlab.cli.quickstart import quickstart, up
 from tenantlab.cli.seed import seed
@@ -35,6 +36,7 @@ cli.add_command(seed)
 cli.add_command(tenant)
 cli.add_command(app)
 cli.add_command(user)
+cli.add_command(managed_identity)
 cli.add_command(keys)
 cli.add_command(daemon)
 cli.add_command(todo_api)

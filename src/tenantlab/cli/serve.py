@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -41,6 +44,13 @@ from tenantlab.served import forget_server, record_server
     help="Apply a tenant file (YAML or JSON) before serving; idempotent.",
 )
 @forwarded_allow_ips_option
+@click.option(
+    "--managed-identity-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Also serve the managed identity endpoints (plain HTTP, as in Azure) on this port of "
+    "--host; `tenantlab managed-identity env HOST` prints what points a client at them.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -50,6 +60,7 @@ def serve(
     plain_http: bool,
     seed_file: Path | None,
     forwarded_allow_ips: str | None,
+    managed_identity_port: int | None,
 ) -> None:
     """Serve the emulated cloud over HTTPS (the local CA signs its certificate)."""
     import uvicorn
@@ -66,7 +77,12 @@ def serve(
     base = load_settings(host=host, port=port)
     sock = bind(base.host, base.port, advice="choose another --port", inheritable=True)
     served_port = bound_port(sock)
+    identity_sock = None
     try:
+        if managed_identity_port is not None:
+            identity_sock = bind(
+                base.host, managed_identity_port, advice="choose another --managed-identity-port"
+            )
         platform = platform_from(ctx, host=base.host, port=served_port, public_url=public_url)
         settings = platform.settings
         ensure_private_dir(settings.home)
@@ -87,6 +103,8 @@ def serve(
         app = create_cloud_app(platform)
     except BaseException:
         sock.close()
+        if identity_sock is not None:
+            identity_sock.close()
         raise
 
     scheme = "http" if plain_http else "https"
@@ -96,6 +114,13 @@ def serve(
     for t in tenants:
         domain = platform.directory.tenant_domains(t.id)[0]
         click.echo(f"  tenant {t.display_name}: {settings.origin}/{t.id} ({domain})")
+    if identity_sock is not None:
+        identity_url = f"http://{base.host}:{bound_port(identity_sock)}"
+        click.echo(f"managed identity endpoints on {identity_url} (plain HTTP, as in Azure)")
+        click.echo(
+            f'  a client on host H: eval "$(tenantlab managed-identity env H '
+            f'--endpoint {identity_url})"'
+        )
     click.echo('trust the local CA in clients: eval "$(tenantlab env)"')
     click.echo("press Ctrl+C to stop")
     sys.stdout.flush()  # a pipe (tee, a test, a supervisor) sees the origin before requests do
@@ -112,11 +137,41 @@ def serve(
         **proxies,
         timeout_graceful_shutdown=5,
     )
+    listeners = [(uvicorn.Server(config), sock)]
+    if identity_sock is not None:
+        from tenantlab.sts.managed_identity import create_app as create_identity_app
+
+        identity_config = uvicorn.Config(
+            create_identity_app(platform),
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+        )
+        listeners.append((uvicorn.Server(identity_config), identity_sock))
     record_server(settings.home, settings.origin)  # other commands read the origin from here
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        if len(listeners) == 1:
+            listeners[0][0].run(sockets=[sock])
+        else:
+            import uvloop
+
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                runner.run(_serve_together(listeners))
     except KeyboardInterrupt:
         pass  # uvicorn re-raises Ctrl+C after its graceful shutdown: stopping is not an error
     finally:
         forget_server(settings.home)
-        sock.close()
+        for _, listening in listeners:
+            listening.close()
+
+
+async def _serve_together(listeners: list[tuple[Any, socket.socket]]) -> None:
+    """Serve every listener until one stops (Ctrl+C reaches one of them); then stop them all."""
+    tasks = [asyncio.ensure_future(server.serve(sockets=[s])) for server, s in listeners]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for server, _ in listeners:
+        server.should_exit = True
+    await asyncio.gather(*tasks)

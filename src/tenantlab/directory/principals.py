@@ -20,6 +20,7 @@ from tenantlab.storage.schema import (
     Application,
     AppRoleAssignment,
     IdentifierUri,
+    ManagedIdentity,
     OAuth2PermissionGrant,
     ServicePrincipal,
     Tenant,
@@ -244,6 +245,15 @@ class PrincipalsMixin(DirectoryBase):
             if app is not None:
                 app_id = app.app_id
             return self._ensure_service_principal(session, tenant, app_id, create=False)
+        identity = session.scalar(
+            select(ManagedIdentity).where(
+                ManagedIdentity.tenant_id == tenant.id, ManagedIdentity.name == client
+            )
+        )
+        if identity is not None:  # a managed identity, by name
+            sp = session.get(ServicePrincipal, identity.service_principal_id)
+            if sp is not None:
+                return sp
         app = self._application(session, tenant.id, client)
         return self._ensure_service_principal(session, tenant, app.app_id, create=False)
 

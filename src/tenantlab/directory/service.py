@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tenantlab.directory.applications import ApplicationsMixin
 from tenantlab.directory.credentials import CredentialsMixin
+from tenantlab.directory.managed_identities import ManagedIdentitiesMixin
 from tenantlab.directory.management import ManagementMixin
 from tenantlab.directory.principals import PrincipalsMixin
 from tenantlab.directory.queries import QueriesMixin
@@ -18,6 +19,7 @@ class Directory(
     ApplicationsMixin,
     CredentialsMixin,
     PrincipalsMixin,
+    ManagedIdentitiesMixin,
     UsersMixin,
 ):
     """Entra's object model over the database: one set of rules for every caller."""

@@ -29,7 +29,15 @@ from tenantlab.portal.admin import (
     session_secret,
 )
 from tenantlab.portal.security import SESSION_COOKIE, SecurityHeadersMiddleware, SignInThrottle
-from tenantlab.portal.views import api, applications, auth, credentials, decoder, permissions
+from tenantlab.portal.views import (
+    api,
+    applications,
+    auth,
+    credentials,
+    decoder,
+    managed_identities,
+    permissions,
+)
 from tenantlab.portal.views import tenants as tenant_views
 from tenantlab.portal.web import Portal, create_templates, error_page
 
@@ -55,7 +63,7 @@ def _start(request: Request) -> Response:
 
 
 def portal_routes() -> list[BaseRoute]:
-    t, a = tenant_views, applications
+    t, a, mi = tenant_views, applications, managed_identities
     return [
         Route("/", _start, methods=["GET"]),
         Route("/signin", auth.signin_page, methods=["GET"]),
@@ -67,6 +75,9 @@ def portal_routes() -> list[BaseRoute]:
         Route(TENANT + "/users", t.users_page, methods=["GET"]),
         _post(TENANT + "/users", t.create_user),
         _post(TENANT + "/users/{user_id}/delete", t.delete_user),
+        Route(TENANT + "/managed-identities", mi.managed_identities_page, methods=["GET"]),
+        _post(TENANT + "/managed-identities", mi.create_managed_identity),
+        _post(TENANT + "/managed-identities/{principal_id}/delete", mi.delete_managed_identity),
         Route(TENANT + "/signing-keys", t.signing_keys_page, methods=["GET"]),
         _post(TENANT + "/signing-keys/rotate", t.rotate_signing_key),
         Route(TENANT + "/applications", a.applications_page, methods=["GET"]),

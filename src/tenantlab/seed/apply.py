@@ -22,7 +22,14 @@ from tenantlab.directory import Directory, UserNotFound, secret_matches, validat
 from tenantlab.directory.errors import Conflict
 from tenantlab.ids import new_guid
 from tenantlab.platform import Platform
-from tenantlab.seed.spec import AppSpec, RoleSpec, ScopeSpec, TenantSpec, UserSpec
+from tenantlab.seed.spec import (
+    AppSpec,
+    ManagedIdentitySpec,
+    RoleSpec,
+    ScopeSpec,
+    TenantSpec,
+    UserSpec,
+)
 from tenantlab.storage.schema import Application, Tenant
 
 
@@ -97,7 +104,34 @@ class SeedApplier:
             self.grants(found, app, app_spec)
         for user in spec.users:
             self.user(found, spec, user)
+        for identity in spec.managedIdentities:
+            self.managed_identity(found, identity)
         return found
+
+    def managed_identity(self, tenant: Tenant, spec: ManagedIdentitySpec) -> None:
+        d = self.directory
+        current = {v.name: v for v in d.list_managed_identities(tenant=tenant.id)}
+        view = current.get(spec.name)
+        if view is None:
+            view = d.create_managed_identity(
+                tenant=tenant.id, name=spec.name, kind=spec.type, hosts=tuple(spec.hosts)
+            )
+            self.note(f"created managed identity {spec.name} (clientId {view.client_id})")
+        elif view.kind != spec.type:
+            raise Conflict(f"the managed identity '{spec.name}' exists as {view.kind}")
+        for host in spec.hosts:
+            if host not in view.hosts:
+                view = d.attach_managed_identity(tenant=tenant.id, key=spec.name, host=host)
+                self.note(f"attached managed identity {spec.name} to host {host}")
+        held = len(d.app_role_assignments(view.principal_id))
+        for grant in spec.grants:
+            for role in grant.roles:
+                d.grant_app_role(
+                    tenant=tenant.id, client=view.principal_id, resource=grant.resource, role=role
+                )
+        added = len(d.app_role_assignments(view.principal_id)) - held
+        if added:
+            self.note(f"granted {added} app role(s) to managed identity {spec.name}")
 
     # -- applications ----------------------------------------------------------------------
 

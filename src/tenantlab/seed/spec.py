@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tenantlab.directory import validation
 from tenantlab.directory.errors import ValidationFailed
+from tenantlab.directory.managed_identities import check_name
 from tenantlab.directory.wellknown import GRAPH_APP_ROLES, GRAPH_SCOPES
 from tenantlab.errors import ConfigError
 from tenantlab.ids import MICROSOFT_GRAPH_APP_ID, is_guid
@@ -101,6 +102,13 @@ class UserSpec(_Spec):
     password: str | None = None
 
 
+class ManagedIdentitySpec(_Spec):
+    name: str
+    type: Literal["SystemAssigned", "UserAssigned"] = "UserAssigned"
+    hosts: list[str] = []  # user-assigned: the hosts it is attached to
+    grants: list[GrantSpec] = []  # app roles only: a managed identity has no delegated consent
+
+
 class TenantSpec(_Spec):
     domain: str
     displayName: str
@@ -109,6 +117,7 @@ class TenantSpec(_Spec):
     domains: list[str] = []
     apps: list[AppSpec] = []
     users: list[UserSpec] = []
+    managedIdentities: list[ManagedIdentitySpec] = []
 
     @property
     def initial_domain(self) -> str:
@@ -194,6 +203,7 @@ class _Checker:
                     domains_seen[ok] = where
             self._apps(at, tenant)
             self._users(at, tenant)
+            self._managed_identities(at, tenant)
         return self.problems
 
     def _apps(self, at: str, tenant: TenantSpec) -> None:
@@ -322,3 +332,20 @@ class _Checker:
                 self.run(f"{up}.displayName", validation.display_name, user.displayName)
             if user.password is not None:
                 self.run(f"{up}.password", validation.password, user.password)
+
+    def _managed_identities(self, at: str, tenant: TenantSpec) -> None:
+        seen: set[str] = set()
+        for mi, identity in enumerate(tenant.managedIdentities):
+            mp = f"{at}.managedIdentities[{mi}]"
+            self.run(f"{mp}.name", check_name, identity.name)
+            if identity.name in seen:
+                self.fail(f"{mp}.name", f"'{identity.name}' is listed twice")
+            seen.add(identity.name)
+            if identity.type == "SystemAssigned" and identity.hosts:
+                self.fail(f"{mp}.hosts", "a system-assigned identity belongs to its own host only")
+            for hi, host in enumerate(identity.hosts):
+                self.run(f"{mp}.hosts[{hi}]", check_name, host, "host")
+            for gi, grant in enumerate(identity.grants):
+                if grant.scopes:
+                    self.fail(f"{mp}.grants[{gi}].scopes", "a managed identity gets app roles only")
+                self._grant(f"{mp}.grants[{gi}]", grant, tenant)

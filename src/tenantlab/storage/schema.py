@@ -168,6 +168,28 @@ class ServicePrincipal(Base):
     app_roles: Mapped[list[Any]] = mapped_column(default=list)
     oauth2_permission_scopes: Mapped[list[Any]] = mapped_column(default=list)
     service_principal_names: Mapped[list[Any]] = mapped_column(default=list)
+    # Graph's alternativeNames: a managed identity's `isExplicit=...` and Azure resource id.
+    alternative_names: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class ManagedIdentity(Base):
+    """A managed identity: its service principal (type ManagedIdentity) and where it may be used.
+
+    System-assigned: `name` is the host's name and `hosts` is `[name]`. User-assigned: a resource of
+    its own, usable on the hosts listed in `hosts` (attached to them, as in Azure).
+    """
+
+    __tablename__ = "managed_identities"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    service_principal_id: Mapped[str] = mapped_column(
+        ForeignKey("service_principals.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # SystemAssigned | UserAssigned
+    resource_id: Mapped[str] = mapped_column(String(512))  # the Azure resource id (xms_mirid)
+    hosts: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[float] = mapped_column(Float)
 
 

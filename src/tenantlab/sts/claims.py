@@ -80,6 +80,8 @@ def access_token_claims(
         claims["uti"] = b64url(uuid.uuid4().bytes)
         claims["ver"] = "2.0"
         claims["xms_ftd"] = _opaque(48)
+        if client.managed_identity_resource_id is not None:
+            claims["xms_mirid"] = client.managed_identity_resource_id
         return claims
 
     issuer = endpoints.issuer_v1(tid)
@@ -106,6 +108,8 @@ def access_token_claims(
     claims["tid"] = tid
     claims["uti"] = b64url(uuid.uuid4().bytes)
     claims["ver"] = "1.0"
+    if client.managed_identity_resource_id is not None:
+        claims["xms_mirid"] = client.managed_identity_resource_id
     if resource.first_party:
         claims["xms_tcdt"] = int(snapshot.created_at)
     return claims

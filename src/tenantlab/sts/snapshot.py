@@ -75,6 +75,8 @@ class ClientEntry:
     passwords: tuple[PasswordEntry, ...] = ()
     certificates: tuple[CertificateEntry, ...] = ()
     federated: tuple[FederatedEntry, ...] = ()
+    # A managed identity's Azure resource id (its tokens' `xms_mirid`); None for applications.
+    managed_identity_resource_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,8 @@ def _assemble(revision: int, parts: loader.TenantParts) -> TenantSnapshot:
     resources: dict[str, tuple[ResourceEntry, str]] = {}
     role_names: dict[str, dict[str, str]] = {}  # resource SP id -> role id -> value
     for sp, app in parts.principals:
+        if app is None and sp.service_principal_type == "ManagedIdentity":
+            continue  # a client only, served by the managed identity endpoints; never a resource
         if app is not None:
             clients[sp.app_id.lower()] = ClientEntry(
                 app_id=sp.app_id,

@@ -175,3 +175,22 @@ def test_signing_keys_are_listed_and_rotated(
     assert second in response.text
     assert "Retired" in response.text
     assert f"{tenant.id}/discovery/v2.0/keys" in response.text
+
+
+def test_managed_identities_are_listed_created_and_deleted(
+    browser: PortalClient, platform: Platform, tenant: Tenant
+) -> None:
+    page = f"/portal/tenants/{tenant.id}/managed-identities"
+    browser.submit(page, page, {"name": "vm1", "kind": "SystemAssigned", "hosts": ""})
+    response = browser.submit(
+        page, page, {"name": "worker", "kind": "UserAssigned", "hosts": "vm1 vm2"}
+    )
+    worker = platform.directory.get_managed_identity(tenant=tenant.id, key="worker")
+    assert worker.hosts == ("vm1", "vm2")
+    assert worker.client_id in response.text
+    assert worker.principal_id in response.text
+    assert "System-assigned" in response.text
+    again = browser.submit(page, page, {"name": "worker", "kind": "UserAssigned", "hosts": ""})
+    assert any("already exists" in n for n in notices(again.text))
+    browser.submit(page, f"{page}/{worker.principal_id}/delete")
+    assert [v.name for v in platform.directory.list_managed_identities(tenant=tenant.id)] == ["vm1"]

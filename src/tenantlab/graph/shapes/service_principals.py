@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 # Microsoft's first-party apps (Graph) are multi-tenant and have no application in the tenant.
 FIRST_PARTY_AUDIENCE = "AzureADMultipleOrgs"
+# Managed identities have no application in the tenant either, and belong to it alone.
+MANAGED_IDENTITY = "ManagedIdentity"
 
 
 @dataclass
@@ -39,7 +41,11 @@ class ServicePrincipalFacts:
     @property
     def sign_in_audience(self) -> str:
         app = self.application
-        return app.sign_in_audience if app is not None else FIRST_PARTY_AUDIENCE
+        if app is not None:
+            return app.sign_in_audience
+        if self.sp.service_principal_type == MANAGED_IDENTITY:
+            return "AzureADMyOrg"
+        return FIRST_PARTY_AUDIENCE
 
     @property
     def app_description(self) -> str | None:
@@ -53,7 +59,9 @@ def _sp(name: str) -> Callable[[ServicePrincipalFacts], Any]:
 
 
 def _created(facts: ServicePrincipalFacts) -> str | None:
-    return None if facts.sp.application_id is None else iso_z(facts.sp.created_at)
+    sp = facts.sp
+    first_party = sp.application_id is None and sp.service_principal_type != MANAGED_IDENTITY
+    return None if first_party else iso_z(sp.created_at)
 
 
 SERVICE_PRINCIPAL: Shape[ServicePrincipalFacts] = Shape(
@@ -62,7 +70,7 @@ SERVICE_PRINCIPAL: Shape[ServicePrincipalFacts] = Shape(
         "id": _sp("id"),
         "deletedDateTime": null,
         "accountEnabled": _sp("account_enabled"),
-        "alternativeNames": empty,
+        "alternativeNames": lambda f: list(f.sp.alternative_names or ()),
         "appDisplayName": _sp("display_name"),
         "appDescription": attrgetter("app_description"),
         "appId": _sp("app_id"),
