@@ -24,7 +24,7 @@ from tenantlab.cli.selection import (
     read_current_tenant,
     write_current_tenant,
 )
-from tenantlab.directory.tenants import TENANT_TYPES
+from tenantlab.directory.tenants import TENANT_TYPES, LockoutPolicy
 from tenantlab.errors import ConfigError
 from tenantlab.graph.shapes import organization_json
 from tenantlab.platform import Platform
@@ -247,6 +247,34 @@ def graph_throttling(
         print_json({"id": found.id, "graphThrottling": state == "on"})
         return
     click.echo(f"Graph throttling is {state} for {found.display_name} ({found.id})")
+
+
+@tenant.command("lockout")
+@tenant_option
+@click.option("--threshold", type=int, help="Failed sign-ins that lock an account (default 10).")
+@click.option(
+    "--duration",
+    "duration_seconds",
+    type=int,
+    help="Seconds the first lockout lasts; each repeat doubles it (default 60).",
+)
+@click.pass_context
+def lockout(
+    ctx: click.Context, tenant: str | None, threshold: int | None, duration_seconds: int | None
+) -> None:
+    """Show or change the tenant's smart lockout of password sign-ins (AADSTS50053)."""
+    platform = platform_from(ctx)
+    found = resolve_tenant(platform, tenant)
+    if threshold is None and duration_seconds is None:
+        policy = LockoutPolicy.of(found)
+    else:
+        policy = platform.directory.set_lockout_policy(
+            tenant=found.id, threshold=threshold, duration_seconds=duration_seconds
+        )
+    click.echo(
+        f"Smart lockout for {found.display_name} ({found.id}): {policy.threshold} failed sign-ins "
+        f"lock an account for {policy.duration_seconds} s, doubling on each repeat"
+    )
 
 
 def _show_credentials(platform: Platform, tenant_id: str, as_json: bool) -> None:

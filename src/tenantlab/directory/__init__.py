@@ -18,6 +18,7 @@ from tenantlab.directory.errors import (
     ValidationFailed,
 )
 from tenantlab.directory.service import Directory
+from tenantlab.directory.tenants import LockoutPolicy
 
 __all__ = [
     "AppRoleNotFound",
@@ -27,6 +28,7 @@ __all__ = [
     "Directory",
     "DirectoryError",
     "HostNameNotOnVerifiedDomain",
+    "LockoutPolicy",
     "NewSecret",
     "NotFound",
     "ServicePrincipalNotFound",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import delete, select
 
 from tenantlab.directory import validation
@@ -24,6 +26,36 @@ from tenantlab.storage.database import bump_revision
 from tenantlab.storage.schema import ServicePrincipal, Tenant, TenantDomain
 
 TENANT_TYPES = ("workforce", "external")
+
+# Entra's smart-lockout defaults (Password Rule Settings: LockoutThreshold,
+# LockoutDurationInSeconds).
+DEFAULT_LOCKOUT_THRESHOLD = 10
+DEFAULT_LOCKOUT_DURATION_SECONDS = 60
+LOCKOUT_THRESHOLD_RANGE = (1, 1000)
+LOCKOUT_DURATION_RANGE = (5, 86_400)
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """A tenant's smart lockout: `threshold` failed sign-ins lock an account for
+    `duration_seconds` (longer on each repeated lockout)."""
+
+    threshold: int = DEFAULT_LOCKOUT_THRESHOLD
+    duration_seconds: int = DEFAULT_LOCKOUT_DURATION_SECONDS
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> LockoutPolicy:
+        return cls(
+            tenant.lockout_threshold or DEFAULT_LOCKOUT_THRESHOLD,
+            tenant.lockout_duration_seconds or DEFAULT_LOCKOUT_DURATION_SECONDS,
+        )
+
+
+def _in_range(name: str, value: int, bounds: tuple[int, int]) -> int:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationFailed(f"the {name} must be a whole number from {low} to {high}")
+    return value
 
 
 class TenantsMixin(DirectoryBase):
@@ -125,6 +157,23 @@ class TenantsMixin(DirectoryBase):
             session.execute(delete(Tenant).where(Tenant.id == found.id))
             bump_revision(session)
         return found
+
+    def set_lockout_policy(
+        self, *, tenant: str, threshold: int | None = None, duration_seconds: int | None = None
+    ) -> LockoutPolicy:
+        """Change the tenant's smart lockout (None keeps a value); returns the policy in force."""
+        if threshold is not None:
+            _in_range("lockout threshold", threshold, LOCKOUT_THRESHOLD_RANGE)
+        if duration_seconds is not None:
+            _in_range("lockout duration (seconds)", duration_seconds, LOCKOUT_DURATION_RANGE)
+        with self.db.session() as session:
+            t = self._tenant(session, tenant)
+            if threshold is not None:
+                t.lockout_threshold = threshold
+            if duration_seconds is not None:
+                t.lockout_duration_seconds = duration_seconds
+            bump_revision(session)
+            return LockoutPolicy.of(t)
 
     def set_graph_throttling(self, *, tenant: str, enabled: bool) -> None:
         with self.db.session() as session:

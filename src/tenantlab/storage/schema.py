@@ -55,6 +55,10 @@ class Tenant(Base):
     tenant_type: Mapped[str] = mapped_column(String(16), default="workforce")  # or "external"
     created_at: Mapped[float] = mapped_column(Float)
     graph_throttling: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Smart lockout of the password grant (Entra's LockoutThreshold / LockoutDurationInSeconds);
+    # None means Entra's defaults (10 failures, 60 seconds).
+    lockout_threshold: Mapped[int | None] = mapped_column(Integer, default=None)
+    lockout_duration_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class TenantDomain(Base):

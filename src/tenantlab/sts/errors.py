@@ -378,6 +378,17 @@ def invalid_credentials() -> StsError:
     )
 
 
+def account_locked() -> StsError:
+    """50053: smart lockout; the same answer for known and unknown users, right password or not."""
+    return StsError(
+        50053,
+        "invalid_grant",
+        400,
+        "The account is locked, you've tried to sign in too many times with an incorrect user ID "
+        "or password.",
+    )
+
+
 def user_disabled() -> StsError:
     return StsError(50057, "invalid_grant", 400, "The user account is disabled.")
 

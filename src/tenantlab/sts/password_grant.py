@@ -8,7 +8,8 @@ admin-consented for the client (`tenantlab app grant --scope`), else Entra's AAD
 Entra documents ROPC as a legacy flow (RFC 9700 §2.4 says not to use it); tenantlab offers it
 because it is the one user flow a test can drive without a browser (MSAL's
 `acquire_token_by_username_password`). Passwords are argon2id hashes, checked in a worker thread
-so the slow hash never blocks the event loop.
+so the slow hash never blocks the event loop. Failed sign-ins count towards the tenant's smart
+lockout (`lockout`): AADSTS50053 while an account is locked, the right password included.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tenantlab.sts import errors
 from tenantlab.sts.claims import BACKDATE, TOKEN_LIFETIME, refresh_handle
 from tenantlab.sts.clientauth import ClientAuthentication, find_client, presented_credentials
 from tenantlab.sts.errors import (
+    account_locked,
     consent_required,
     invalid_credentials,
     scope_not_exposed,
@@ -37,6 +39,7 @@ from tenantlab.sts.errors import (
 )
 from tenantlab.sts.grants import OIDC_SCOPES
 from tenantlab.sts.issuing import IssuedToken, TokenIssuer, TokenRequest
+from tenantlab.sts.lockout import InProcessLockouts, LockoutCounters
 from tenantlab.sts.snapshot import ClientEntry, ResourceEntry, TenantSnapshot
 from tenantlab.sts.urls import Endpoints
 
@@ -76,29 +79,50 @@ class PasswordGrant:
     """`grant_type=password`: a user's delegated token, for a public or confidential client."""
 
     def __init__(
-        self, *, directory: Directory, issuer: TokenIssuer, clients: ClientAuthentication
+        self,
+        *,
+        directory: Directory,
+        issuer: TokenIssuer,
+        clients: ClientAuthentication,
+        lockouts: LockoutCounters | None = None,
     ) -> None:
         self.directory = directory
         self.issuer = issuer
         self.clients = clients
+        self.lockouts: LockoutCounters = lockouts if lockouts is not None else InProcessLockouts()
 
     @functools.cached_property
     def _decoy(self) -> str:
         """Checked when the user does not exist, so that both failures cost one argon2 check."""
         return PasswordHasher().hash(uuid.uuid4().hex)
 
-    def _sign_in(self, tenant_id: str, username: str, password: str) -> SignedInUser:
-        """Runs in a worker thread: a database read and one argon2 verification."""
+    def _sign_in(
+        self, snapshot: TenantSnapshot, username: str, password: str, now: float
+    ) -> SignedInUser:
+        """Runs in a worker thread: a database read and one argon2 verification (none if locked).
+
+        Known and unknown users take the same steps: look-up, lockout check, one argon2 check
+        (the decoy's for an unknown user), the same failure counting.
+        """
+        tenant_id = snapshot.tenant_id
         try:
             user = self.directory.get_user(tenant=tenant_id, key=username)
         except DirectoryError:
             user = None
-        if user is None or not user.password_hash:
+        account = f"{tenant_id}/{user.id if user is not None else 'name:' + username.lower()}"
+        if self.lockouts.locked_until(account) > now:
+            raise account_locked()
+        if user is not None and user.password_hash:
+            verified = self.directory.verify_user_password(user, password)
+        else:
             with contextlib.suppress(VerificationError):
                 PasswordHasher().verify(self._decoy, password)
+            verified = False
+        if not verified:
+            self.lockouts.record_failure(account, now, snapshot.lockout)
             raise invalid_credentials()
-        if not self.directory.verify_user_password(user, password):
-            raise invalid_credentials()
+        self.lockouts.record_success(account)
+        assert user is not None
         if not user.account_enabled:
             raise user_disabled()
         return SignedInUser(
@@ -171,7 +195,7 @@ class PasswordGrant:
         snapshot, client, acr = await self._client(request)
         # The password first: nothing about consent is revealed to a caller without one.
         user = await run_in_threadpool(
-            self._sign_in, snapshot.tenant_id, form["username"], form["password"]
+            self._sign_in, snapshot, form["username"], form["password"], request.now
         )
         snapshot, resource, canonical = self.issuer.find_resource(snapshot, identifier)
         scopes = await run_in_threadpool(

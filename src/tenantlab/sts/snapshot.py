@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tenantlab.directory import LockoutPolicy
 from tenantlab.directory.validation import may_name_resource
 from tenantlab.ids import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_RESOURCE, is_guid, normalize_guid
 from tenantlab.storage.database import Database
@@ -105,6 +106,7 @@ class TenantSnapshot:
     # any identifier (lower-case) -> the resource and that identifier as registered
     resources: dict[str, tuple[ResourceEntry, str]]
     roles: dict[tuple[str, str], tuple[str, ...]]  # (client SP, resource SP) -> role values
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)  # of the password grant
     built_at: float = field(default_factory=time.monotonic)
 
     @property
@@ -339,6 +341,7 @@ def _assemble(revision: int, parts: loader.TenantParts) -> TenantSnapshot:
         clients=clients,
         resources=resources,
         roles={key: tuple(sorted(values)) for key, values in granted.items()},
+        lockout=LockoutPolicy.of(parts.tenant),
     )
 
 
