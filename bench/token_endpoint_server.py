@@ -48,7 +48,6 @@ def seed(home: Path, apps: int) -> None:
     from cryptography.x509.oid import NameOID
 
     from tenantlab.config import PlatformSettings, write_private_file
-    from tenantlab.directory.credentials import secret_digest
     from tenantlab.ids import new_guid
     from tenantlab.platform import Platform
     from tenantlab.storage.database import bump_revision
@@ -81,7 +80,7 @@ def seed(home: Path, apps: int) -> None:
                     key_id=key_id,
                     application_id=client.id,
                     hint=CLIENT_SECRET[:3],
-                    secret_digest=secret_digest(key_id, CLIENT_SECRET),
+                    secret_digest=directory.secret_digests.digest(CLIENT_SECRET),
                     start_at=now - 60,
                     end_at=now + 300 * 86400,
                 )
@@ -141,7 +140,7 @@ def seed(home: Path, apps: int) -> None:
                         key_id=filler_key,
                         application_id=app_object,
                         hint="fil",
-                        secret_digest=secret_digest(filler_key, new_guid()),
+                        secret_digest=directory.secret_digests.digest(new_guid()),
                         start_at=now,
                         end_at=now + 86400,
                     )

@@ -66,6 +66,11 @@ class PlatformSettings(BaseSettings):
     def signing_keys_dir(self) -> Path:
         return self.home / "signing-keys"
 
+    @property
+    def secret_pepper_path(self) -> Path:
+        """The key of every client secret digest (keys.secret_pepper)."""
+        return self.home / "secret-pepper.key"
+
 
 def make_private_dirs(path: Path) -> None:
     """Create `path` and every missing parent readable by the owner only (0700).

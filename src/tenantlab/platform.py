@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from tenantlab import bootstrap
 from tenantlab.clock import SYSTEM_CLOCK, Clock
 from tenantlab.config import PlatformSettings, ensure_private_dir
-from tenantlab.directory import Directory
+from tenantlab.directory import Directory, SecretDigests, holds_peppered_digests
 from tenantlab.keys import KeyStore
+from tenantlab.keys.secret_pepper import load_secret_pepper
 from tenantlab.storage import Database, open_database
 
 
@@ -25,7 +26,16 @@ class Platform:
         """Open the data folder (owner-only) and its database, migrated to the newest schema."""
         ensure_private_dir(settings.home)
         database = open_database(settings.resolved_database_url)
-        directory = Directory(database, clock)
+        try:
+            pepper_path = settings.secret_pepper_path
+            pepper = load_secret_pepper(
+                pepper_path,
+                may_create=pepper_path.exists() or not holds_peppered_digests(database),
+            )
+        except BaseException:
+            database.dispose()
+            raise
+        directory = Directory(database, clock, secret_digests=SecretDigests(pepper))
         # Every tenant created through this platform gets its Graph management app (bootstrap.py).
         bootstrap.install(directory, settings)
         return cls(

@@ -17,9 +17,12 @@ def test_migrations_build_exactly_the_declared_schema(tmp_path: Path) -> None:
 
 
 def test_reopening_a_migrated_database_keeps_its_data(tmp_path: Path) -> None:
-    from tenantlab.directory import Directory
+    from tenantlab.directory import Directory, SecretDigests
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    Directory(open_database(url)).create_tenant(display_name="Contoso", domain="contoso")
-    again = Directory(open_database(url))
+    digests = SecretDigests(bytes(range(32)))
+    Directory(open_database(url), secret_digests=digests).create_tenant(
+        display_name="Contoso", domain="contoso"
+    )
+    again = Directory(open_database(url), secret_digests=digests)
     assert [t.display_name for t in again.list_tenants()] == ["Contoso"]

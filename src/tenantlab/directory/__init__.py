@@ -3,7 +3,7 @@
 No HTTP here: the STS, Graph, the CLI and the portal all go through `Directory`.
 """
 
-from tenantlab.directory.credentials import NewSecret, secret_matches
+from tenantlab.directory.credentials import NewSecret
 from tenantlab.directory.errors import (
     ApplicationNotFound,
     AppRoleNotFound,
@@ -17,6 +17,7 @@ from tenantlab.directory.errors import (
     UserNotFound,
     ValidationFailed,
 )
+from tenantlab.directory.secret_digests import SecretDigests, holds_peppered_digests
 from tenantlab.directory.service import Directory
 from tenantlab.directory.tenants import LockoutPolicy
 
@@ -31,9 +32,10 @@ __all__ = [
     "LockoutPolicy",
     "NewSecret",
     "NotFound",
+    "SecretDigests",
     "ServicePrincipalNotFound",
     "TenantNotFound",
     "UserNotFound",
     "ValidationFailed",
-    "secret_matches",
+    "holds_peppered_digests",
 ]

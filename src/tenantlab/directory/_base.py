@@ -9,15 +9,19 @@ from sqlalchemy.orm import Session
 
 from tenantlab.clock import SYSTEM_CLOCK, Clock
 from tenantlab.directory.errors import ApplicationNotFound, TenantNotFound
+from tenantlab.directory.secret_digests import SecretDigests
 from tenantlab.ids import is_guid, normalize_guid
 from tenantlab.storage.database import Database, current_revision
 from tenantlab.storage.schema import Application, Tenant, TenantDomain
 
 
 class DirectoryBase:
-    def __init__(self, database: Database, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self, database: Database, clock: Clock = SYSTEM_CLOCK, *, secret_digests: SecretDigests
+    ) -> None:
         self.db = database
         self.clock = clock
+        self.secret_digests = secret_digests
         # Called with each new tenant after it is committed: what needs more than the database
         # (the management app's credentials file in the data folder) hooks in here.
         self.tenant_created: list[Callable[[Tenant], None]] = []

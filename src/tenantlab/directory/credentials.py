@@ -1,8 +1,9 @@
 """Client secrets, certificates and federated identity credentials of an application.
 
 Secrets: Entra's shape (40 characters, the first three are the `hint`), shown once, stored only as
-HMAC-SHA256(keyId, secret) and compared in constant time. They are high-entropy random strings,
-so a slow password hash would add nothing but a CPU-exhaustion vector.
+a digest keyed with the installation's pepper (`secret_digests.py`), compared in constant time.
+They are high-entropy random strings, so a slow password hash would add nothing but a
+CPU-exhaustion vector.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 import string
 from dataclasses import dataclass
@@ -42,16 +42,6 @@ def generate_secret() -> str:
     return f"{head}8Q~{tail}"
 
 
-def secret_digest(key_id: str, secret: str) -> str:
-    return hmac.new(
-        key_id.encode(), secret.encode("utf-8", "surrogatepass"), hashlib.sha256
-    ).hexdigest()
-
-
-def secret_matches(credential: PasswordCredential, secret: str) -> bool:
-    return hmac.compare_digest(credential.secret_digest, secret_digest(credential.key_id, secret))
-
-
 def _add_months(when: dt.datetime, months: int) -> dt.datetime:
     month = when.month - 1 + months
     year = when.year + month // 12
@@ -67,6 +57,25 @@ class NewSecret:
 
 
 class CredentialsMixin(DirectoryBase):
+    def secret_matches(self, credential: PasswordCredential, secret: str) -> bool:
+        """Whether `secret` is this password credential's value (constant time)."""
+        return self.secret_digests.matches(credential.secret_digest, credential.key_id, secret)
+
+    def upgrade_secret_digest(self, key_id: str, secret: str) -> bool:
+        """Rewrite a digest made before the pepper, after `secret` was verified against it.
+
+        Checked again here, so only the right secret ever rewrites a digest. True when rewritten.
+        """
+        with self.db.session() as session:
+            row = session.get(PasswordCredential, key_id)
+            if row is None or not self.secret_digests.outdated(row.secret_digest):
+                return False
+            if not self.secret_digests.matches(row.secret_digest, row.key_id, secret):
+                return False
+            row.secret_digest = self.secret_digests.digest(secret)
+            bump_revision(session)  # every process's snapshot picks up the new digest
+        return True
+
     def add_password(
         self,
         *,
@@ -106,7 +115,7 @@ class CredentialsMixin(DirectoryBase):
                 application_id=found.id,
                 display_name=display_name,
                 hint=secret[:3],
-                secret_digest=secret_digest(key_id, secret),
+                secret_digest=self.secret_digests.digest(secret),
                 start_at=start_at,
                 end_at=end,
             )

@@ -21,7 +21,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from tenantlab.config import ensure_private_dir, write_private_file
-from tenantlab.directory import secret_matches
 from tenantlab.ids import sha1_hex
 from tenantlab.platform import Platform
 from tenantlab.quickstart import spec as names
@@ -165,7 +164,11 @@ def _kept_secret(platform: Platform, app: Application) -> str | None:
             continue
         credential = current.get(str(entry.get("keyId")))
         text = entry.get("secretText")
-        if credential is not None and isinstance(text, str) and secret_matches(credential, text):
+        if (
+            credential is not None
+            and isinstance(text, str)
+            and platform.directory.secret_matches(credential, text)
+        ):
             return text
     return None
 

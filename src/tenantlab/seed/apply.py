@@ -18,7 +18,7 @@ from typing import Any
 
 from tenantlab.clock import iso_z
 from tenantlab.config import ensure_private_dir, write_private_file
-from tenantlab.directory import Directory, UserNotFound, secret_matches, validation
+from tenantlab.directory import Directory, UserNotFound, validation
 from tenantlab.directory.errors import Conflict
 from tenantlab.ids import new_guid
 from tenantlab.platform import Platform
@@ -187,7 +187,9 @@ class SeedApplier:
         }
         for secret in spec.secrets:
             old = current.get(secret.displayName.lower())
-            if old is not None and (secret.value is None or secret_matches(old, secret.value)):
+            if old is not None and (
+                secret.value is None or self.directory.secret_matches(old, secret.value)
+            ):
                 continue
             if old is not None:
                 d.remove_password(tenant=tenant.id, app=app.id, key_id=old.key_id)

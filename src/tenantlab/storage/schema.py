@@ -2,7 +2,8 @@
 
 Conventions: GUIDs are 36-character strings; timestamps are epoch seconds (float, UTC); collections
 that Graph returns as one value (appRoles, optionalClaims, ...) are JSON in Graph's own shape.
-Client secrets are never stored, only `secret_digest` (HMAC-SHA256 keyed by the credential's keyId).
+Client secrets are never stored, only `secret_digest` (HMAC-SHA256 keyed by the installation's
+pepper; older rows: by the credential's keyId, rewritten on next use).
 """
 
 from __future__ import annotations

@@ -62,7 +62,11 @@ class StsApp:
         self.endpoints = Endpoints(platform.settings.origin)
         self.cache = DirectoryCache(platform.database)
         tokens = TokenService(
-            cache=self.cache, keys=platform.keys, endpoints=self.endpoints, clock=platform.clock
+            cache=self.cache,
+            keys=platform.keys,
+            endpoints=self.endpoints,
+            clock=platform.clock,
+            directory=platform.directory,
         )
         if federated_keys is None:
             fetch = https_fetcher([platform.settings.ca_bundle_path])

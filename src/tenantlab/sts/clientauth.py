@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from tenantlab.directory.credentials import secret_digest
+import anyio.to_thread
+
+from tenantlab.directory import Directory
 from tenantlab.ids import EMPTY_GUID
 from tenantlab.sts import errors
-from tenantlab.sts.snapshot import ClientEntry, DirectoryCache, TenantSnapshot
+from tenantlab.sts.snapshot import ClientEntry, DirectoryCache, PasswordEntry, TenantSnapshot
 from tenantlab.sts.urls import Endpoints
 
 JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -127,15 +128,18 @@ def _basic_credentials(authorization: bytes | None) -> tuple[str, str] | None:
     return unquote_plus(raw_id), unquote_plus(raw_secret)
 
 
-def _secret_state(client: ClientEntry, secret: str, now: float) -> str:
-    """'ok', 'expired' (matches only expired secrets) or 'invalid'; constant-time compares."""
-    state = "invalid"
+def _secret_state(
+    directory: Directory, client: ClientEntry, secret: str, now: float
+) -> tuple[str, PasswordEntry | None]:
+    """'ok', 'expired' (matches only expired secrets) or 'invalid', and the matching credential;
+    constant-time compares."""
+    state: tuple[str, PasswordEntry | None] = ("invalid", None)
     for password in client.passwords:
-        if hmac.compare_digest(password.digest, secret_digest(password.key_id, secret)):
+        if directory.secret_digests.matches(password.digest, password.key_id, secret):
             if password.start_at <= now < password.end_at:
-                return "ok"
+                return "ok", password
             if now >= password.end_at:
-                state = "expired"
+                state = ("expired", password)
     return state
 
 
@@ -160,9 +164,12 @@ class ClientAuthentication:
     Without a registered verifier a `jwt-bearer` assertion is refused with AADSTS700027.
     """
 
-    def __init__(self, *, cache: DirectoryCache, endpoints: Endpoints) -> None:
+    def __init__(
+        self, *, cache: DirectoryCache, endpoints: Endpoints, directory: Directory
+    ) -> None:
         self.cache = cache
         self.endpoints = endpoints
+        self.directory = directory
         self._assertion_verifiers: dict[str, AssertionVerifier] = {}
 
     def register_client_auth_method(self, assertion_type: str, verifier: AssertionVerifier) -> None:
@@ -182,18 +189,23 @@ class ClientAuthentication:
         if not client.enabled:
             raise errors.client_disabled(client.app_id, client.display_name)
         if presented.secret is not None:
-            state = _secret_state(client, presented.secret, now)
+            state, used = _secret_state(self.directory, client, presented.secret, now)
             if state != "ok":
                 # A secret added a moment ago by another process: look once more before refusing.
                 snapshot = cache.refresh_tenant(snapshot)
                 refreshed = snapshot.client(client.app_id)
                 if refreshed is not None:
                     client = refreshed
-                    state = _secret_state(client, presented.secret, now)
+                    state, used = _secret_state(self.directory, client, presented.secret, now)
             if state == "expired":
                 raise errors.expired_secret(client.app_id)
-            if state != "ok":
+            if state != "ok" or used is None:
                 raise errors.invalid_secret(client.app_id)
+            if self.directory.secret_digests.outdated(used.digest):
+                # A digest from before the pepper: rewritten with it now that the secret is known.
+                await anyio.to_thread.run_sync(
+                    self.directory.upgrade_secret_digest, used.key_id, presented.secret
+                )
             return AuthenticatedClient(client, ACR_SECRET, presented.method, snapshot)
         if presented.assertion is not None and presented.assertion_type is not None:
             verifier = self._assertion_verifiers.get(presented.assertion_type)

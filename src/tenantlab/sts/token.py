@@ -15,6 +15,7 @@ import uuid
 from starlette.types import Receive, Scope, Send
 
 from tenantlab.clock import Clock
+from tenantlab.directory import Directory
 from tenantlab.ids import is_guid
 from tenantlab.keys import KeyStore
 from tenantlab.sts import errors, tenancy
@@ -47,13 +48,19 @@ class TokenService:
     """
 
     def __init__(
-        self, *, cache: DirectoryCache, keys: KeyStore, endpoints: Endpoints, clock: Clock
+        self,
+        *,
+        cache: DirectoryCache,
+        keys: KeyStore,
+        endpoints: Endpoints,
+        clock: Clock,
+        directory: Directory,
     ) -> None:
         self.cache = cache
         self.endpoints = endpoints
         self.clock = clock
         self.issuer = TokenIssuer(cache=cache, keys=keys, endpoints=endpoints)
-        self.clients = ClientAuthentication(cache=cache, endpoints=endpoints)
+        self.clients = ClientAuthentication(cache=cache, endpoints=endpoints, directory=directory)
         self._grants: dict[str, GrantHandler] = {}
 
     def register_grant(self, grant_type: str, handler: GrantHandler) -> None:

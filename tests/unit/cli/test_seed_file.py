@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-from tenantlab.directory import secret_matches
 from tenantlab.platform import Platform
 from tenantlab.seed import SeedFileError, apply_seed, apply_seed_file, load_seed_file, parse_seed
 
@@ -60,7 +59,7 @@ def test_the_example_file_builds_the_demo_tenant(platform: Platform) -> None:
     [issued] = report.secrets
     [credential] = d.password_credentials(daemon.id)
     assert issued.secret_text is not None
-    assert secret_matches(credential, issued.secret_text)
+    assert platform.directory.secret_matches(credential, issued.secret_text)
 
 
 def test_applying_the_same_file_twice_changes_nothing(platform: Platform) -> None:
@@ -99,7 +98,7 @@ def test_a_fixed_secret_value_is_applied_once_and_replaced_when_it_changes(
     assert changed.changes == ["replaced secret 'ci' of API"]
     app = d.get_application(tenant="contoso.onmicrosoft.com", app="API")
     [credential] = d.password_credentials(app.id)
-    assert secret_matches(credential, "reproducible-secret-0002")
+    assert platform.directory.secret_matches(credential, "reproducible-secret-0002")
 
 
 def test_new_roles_are_added_and_existing_ones_keep_their_ids(platform: Platform) -> None:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tenantlab.clock import FixedClock
-from tenantlab.directory import Directory, ValidationFailed, secret_matches
+from tenantlab.directory import Directory, ValidationFailed
 from tenantlab.directory.errors import Conflict, CredentialNotFound
 from tenantlab.platform import Platform
 from tenantlab.storage.schema import PasswordCredential, Tenant
@@ -33,9 +33,9 @@ def test_a_secret_is_shown_once_and_stored_only_as_a_digest(
         ).one()
         stored = " ".join(str(v) for v in vars(row).values())
     assert new.secret_text not in stored
-    assert secret_matches(row, new.secret_text)
+    assert directory.secret_matches(row, new.secret_text)
     other_last = "y" if new.secret_text.endswith("x") else "x"
-    assert not secret_matches(row, new.secret_text[:-1] + other_last)
+    assert not directory.secret_matches(row, new.secret_text[:-1] + other_last)
 
 
 def test_default_secret_lifetime_is_two_years(
@@ -71,7 +71,7 @@ def test_a_chosen_secret_value_is_checked_then_digested(
     new = directory.add_password(tenant=contoso.id, app=app_id, secret_text="test-only-secret-0001")
     assert new.secret_text == "test-only-secret-0001"
     assert new.credential.hint == "tes"
-    assert secret_matches(new.credential, "test-only-secret-0001")
+    assert directory.secret_matches(new.credential, "test-only-secret-0001")
     for bad in ("short", "x" * 65, "has a space in it....", "non-ascii-é-secret-value"):
         with pytest.raises(ValidationFailed, match="secret value"):
             directory.add_password(tenant=contoso.id, app=app_id, secret_text=bad)

@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tenantlab.directory import secret_matches
 from tenantlab.ids import MICROSOFT_GRAPH_APP_ID
 from tenantlab.platform import Platform
 from tenantlab.storage.schema import Tenant
@@ -90,7 +89,7 @@ def test_add_password_returns_the_secret_once_and_it_works(
     secret = credential["secretText"]
     assert credential["hint"] == secret[:3]
     [stored] = platform.directory.password_credentials(app["id"])
-    assert secret_matches(stored, secret)
+    assert platform.directory.secret_matches(stored, secret)
     listed = manager.get(f"/v1.0/applications/{app['id']}").json()["passwordCredentials"]
     assert listed[0]["secretText"] is None
     assert secret not in manager.get(f"/v1.0/applications/{app['id']}").text

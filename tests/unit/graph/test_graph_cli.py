@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from tenantlab.cli import cli
 from tenantlab.config import PlatformSettings
-from tenantlab.directory import secret_matches
 from tenantlab.platform import Platform
 
 
@@ -34,7 +33,7 @@ def test_show_credentials_prints_the_management_apps_working_secret() -> None:
     platform = Platform.open(PlatformSettings(home=home))
     try:
         [credential] = platform.directory.password_credentials(shown["objectId"])
-        assert secret_matches(credential, shown["clientSecret"])
+        assert platform.directory.secret_matches(credential, shown["clientSecret"])
     finally:
         platform.close()
     text = invoke("tenant", "show", "contoso.onmicrosoft.com", "--credentials")

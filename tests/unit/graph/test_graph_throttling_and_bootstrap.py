@@ -12,7 +12,6 @@ from sqlalchemy import event
 
 from tenantlab.bootstrap import MANAGEMENT_PERMISSIONS, credentials_path
 from tenantlab.clock import FixedClock
-from tenantlab.directory import secret_matches
 from tenantlab.directory.queries import PageQuery
 from tenantlab.graph.app import create_app
 from tenantlab.graph.throttling import request_cost, tenant_budget
@@ -84,7 +83,7 @@ def test_every_new_tenant_gets_a_management_app(platform: Platform, tenant: Tena
     assert credentials.authority == f"{platform.settings.origin}/{tenant.id}"
     app = platform.directory.get_application(tenant=tenant.id, app=credentials.clientId)
     [stored] = platform.directory.password_credentials(app.id)
-    assert secret_matches(stored, credentials.clientSecret)
+    assert platform.directory.secret_matches(stored, credentials.clientSecret)
     client = platform.directory.get_service_principal(tenant=tenant.id, key=credentials.clientId)
     graph = platform.directory.get_service_principal(tenant=tenant.id, key=MICROSOFT_GRAPH_APP_ID)
     assert platform.directory.assigned_role_values(client.id, graph.id) == sorted(

@@ -10,7 +10,6 @@ from cryptography.hazmat.primitives import serialization
 from portal_client import PortalClient, app_page, notices
 
 from tenantlab.clock import FixedClock
-from tenantlab.directory import secret_matches
 from tenantlab.platform import Platform
 from tenantlab.portal.certificates import generate_certificate
 from tenantlab.storage.schema import Application
@@ -30,7 +29,7 @@ def test_a_new_secret_is_shown_once_and_stored_only_as_a_digest(
     value = unescape(match.group(1))
     [stored] = platform.directory.password_credentials(app.id)
     assert stored.display_name == "daemon-secret"
-    assert secret_matches(stored, value)
+    assert platform.directory.secret_matches(stored, value)
     assert stored.end_at - stored.start_at == 365 * 86400
     assert value not in stored.secret_digest
     again = browser.get(page).text

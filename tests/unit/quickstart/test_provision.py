@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import stat
 
-from tenantlab.directory import secret_matches
 from tenantlab.ids import MICROSOFT_GRAPH_APP_ID
 from tenantlab.platform import Platform
 from tenantlab.quickstart import provision
@@ -21,7 +20,7 @@ from tenantlab.quickstart.spec import (
 
 def _secret_credential(platform: Platform, object_id: str, value: str) -> bool:
     return any(
-        c.display_name == SECRET_NAME and secret_matches(c, value)
+        c.display_name == SECRET_NAME and platform.directory.secret_matches(c, value)
         for c in platform.directory.password_credentials(object_id)
     )
 

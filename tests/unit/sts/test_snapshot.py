@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import event
 from sts_support import StsSetup
 
-from tenantlab.directory.credentials import secret_digest
 from tenantlab.ids import new_guid
 from tenantlab.storage.schema import PasswordCredential
 
@@ -60,7 +59,7 @@ def _add_secret_without_bumping_the_revision(sts: StsSetup) -> str:
                 key_id=key_id,
                 application_id=app.id,
                 hint=secret[:3],
-                secret_digest=secret_digest(key_id, secret),
+                secret_digest=sts.platform.directory.secret_digests.digest(secret),
                 start_at=sts.clock.now() - 10,
                 end_at=sts.clock.now() + 3600,
             )

@@ -245,7 +245,11 @@ def test_assertion_type_without_a_verifier_is_refused(sts: StsSetup) -> None:
     # A token service with the client-credentials grant and no client-assertion method.
     app = sts.app
     tokens = TokenService(
-        cache=app.cache, keys=sts.platform.keys, endpoints=app.endpoints, clock=sts.clock
+        cache=app.cache,
+        keys=sts.platform.keys,
+        endpoints=app.endpoints,
+        clock=sts.clock,
+        directory=sts.platform.directory,
     )
     grant = ClientCredentialsGrant(issuer=tokens.issuer, clients=tokens.clients)
     tokens.register_grant("client_credentials", grant)
