@@ -80,7 +80,7 @@ def provision_management_app(
         objectId=app.id,
         secretExpiresDateTime=iso_z(secret.credential.end_at),
         authority=f"{settings.origin}/{tenant.id}",
-        graphEndpoint=f"{settings.origin}/v1.0",
+        graphEndpoint=f"{settings.graph_origin}/v1.0",
         permissions=MANAGEMENT_PERMISSIONS,
     )
     path = credentials_path(settings, tenant.id)

@@ -14,6 +14,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_PORT = 5443
 DEFAULT_TODO_PORT = 44351
 
+# Microsoft's own origins. When tenantlab's public origin is Entra's (`tenantlab run`, `tenantlab
+# up --as-microsoft`: the names resolve to tenantlab and its CA is trusted), every URL and issuer
+# is Entra's and Graph's exactly, so production validation code runs unchanged.
+MICROSOFT_LOGIN_ORIGIN = "https://login.microsoftonline.com"
+MICROSOFT_GRAPH_ORIGIN = "https://graph.microsoft.com"
+MICROSOFT_V1_ISSUER_ORIGIN = "https://sts.windows.net"
+
 
 class PlatformSettings(BaseSettings):
     """The emulated cloud's settings (`TENANTLAB_*` environment variables)."""
@@ -55,6 +62,21 @@ class PlatformSettings(BaseSettings):
         return f"https://localhost:{self.port}"
 
     @property
+    def as_microsoft(self) -> bool:
+        """True when tenantlab stands in for login.microsoftonline.com itself."""
+        return self.origin.lower() == MICROSOFT_LOGIN_ORIGIN
+
+    @property
+    def graph_origin(self) -> str:
+        """Where Graph is served: graph.microsoft.com as Microsoft, else the cloud origin."""
+        return MICROSOFT_GRAPH_ORIGIN if self.as_microsoft else self.origin
+
+    @property
+    def v1_issuer_origin(self) -> str:
+        """The origin of v1 issuers: Entra's `https://sts.windows.net` as Microsoft, else ours."""
+        return v1_issuer_origin(self.origin)
+
+    @property
     def ca_bundle_path(self) -> Path:
         return self.home / "ca-bundle.pem"
 
@@ -91,6 +113,14 @@ def make_private_dirs(path: Path) -> None:
         except FileExistsError:
             continue  # made meanwhile by another process: not ours to change
         os.chmod(folder, 0o700)  # a umask like 0o277 would have taken bits away
+
+
+def v1_issuer_origin(origin: str) -> str:
+    """Entra's v1 issuer is `https://sts.windows.net/{tid}/`; tenantlab's stand-in, on its own
+    origin, is `{origin}/{tid}/` — unless tenantlab is login.microsoftonline.com, when it is
+    Entra's exactly."""
+    origin = origin.rstrip("/")
+    return MICROSOFT_V1_ISSUER_ORIGIN if origin.lower() == MICROSOFT_LOGIN_ORIGIN else origin
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -193,7 +193,7 @@ class GraphKeys:
         self.platform = platform
         self.tenants = tenants
         self._metadata = Metadata(
-            issuer_v2=None, issuer_v1=f"{platform.settings.origin}/{{tenantid}}/", keys={}
+            issuer_v2=None, issuer_v1=f"{platform.settings.v1_issuer_origin}/{{tenantid}}/", keys={}
         )
         self._public_keys: dict[str, rsa.RSAPublicKey] = {}
         self._found: dict[tuple[str, str], tuple[int, VerificationKey]] = {}
@@ -230,7 +230,9 @@ class GraphKeys:
             public = self._published(tenant_id, kid, revision)
         if public is None:
             return None
-        key = VerificationKey(kid, public, issuer=f"{self.platform.settings.origin}/{tenant_id}/")
+        key = VerificationKey(
+            kid, public, issuer=f"{self.platform.settings.v1_issuer_origin}/{tenant_id}/"
+        )
         if len(self._found) >= self.MAX_REMEMBERED:
             self._found.clear()
         self._found[(tenant_id, kid)] = (revision, key)

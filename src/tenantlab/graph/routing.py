@@ -57,13 +57,13 @@ class GraphRequest:
 
     def context(self, fragment: str) -> str:
         """`@odata.context`: this service's own $metadata, as Graph points at its own."""
-        return f"{self.platform.settings.origin}/{self.version}/$metadata#{fragment}"
+        return f"{self.platform.settings.graph_origin}/{self.version}/$metadata#{fragment}"
 
     def link(self, path: str, params: Mapping[str, str]) -> str:
         from urllib.parse import urlencode
 
         query = urlencode(params, safe="$,'()")
-        return f"{self.platform.settings.origin}/{self.version}{path}" + (
+        return f"{self.platform.settings.graph_origin}/{self.version}{path}" + (
             f"?{query}" if query else ""
         )
 

@@ -107,7 +107,7 @@ def openid_configuration_v2(
         "tenant_region_scope": TENANT_REGION_SCOPE,
         "cloud_instance_name": CLOUD_INSTANCE_NAME,
         "cloud_graph_host_name": CLOUD_GRAPH_HOST_NAME,
-        "msgraph_host": endpoints.netloc,
+        "msgraph_host": endpoints.graph_host,
         "rbac_url": RBAC_URL,
     }
 
@@ -145,7 +145,7 @@ def openid_configuration_v1(
         "tenant_region_scope": TENANT_REGION_SCOPE,
         "cloud_instance_name": CLOUD_INSTANCE_NAME,
         "cloud_graph_host_name": CLOUD_GRAPH_HOST_NAME,
-        "msgraph_host": endpoints.netloc,
+        "msgraph_host": endpoints.graph_host,
         "rbac_url": RBAC_URL,
     }
 

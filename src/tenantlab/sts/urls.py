@@ -6,15 +6,17 @@ Entra's shapes with our origin in place of `login.microsoftonline.com`:
 - v1 issuer `{origin}/{tid}/` standing in for `https://sts.windows.net/{tid}/` — a distinct URL,
   with Entra's trailing slash, so validators tell v1 from v2 tokens exactly as they do in Azure.
 
-A user who maps `login.microsoftonline.com` to tenantlab (public URL
-`https://login.microsoftonline.com`) gets Entra's v2 issuer exactly; the v1 issuer then stays on
-that host, since `sts.windows.net` is a different origin we do not serve.
+When tenantlab stands in for Microsoft (public URL `https://login.microsoftonline.com`: `tenantlab
+run`, `tenantlab up --as-microsoft`), both issuers are Entra's exactly — v1 on
+`https://sts.windows.net` — and Graph's host is `graph.microsoft.com`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from tenantlab.config import MICROSOFT_GRAPH_ORIGIN, MICROSOFT_LOGIN_ORIGIN, v1_issuer_origin
 
 # The placeholder Entra's multi-tenant documents use in place of a tenant id.
 TENANT_TEMPLATE = "{tenantid}"
@@ -29,11 +31,18 @@ class Endpoints:
         """host[:port] of the origin (what msal-node's knownAuthorities lists)."""
         return urlsplit(self.origin).netloc
 
+    @property
+    def graph_host(self) -> str:
+        """Graph's host[:port] (discovery's `msgraph_host`): ours, or graph.microsoft.com."""
+        if self.origin.lower() == MICROSOFT_LOGIN_ORIGIN:
+            return urlsplit(MICROSOFT_GRAPH_ORIGIN).netloc
+        return self.netloc
+
     def issuer_v2(self, tenant_id: str) -> str:
         return f"{self.origin}/{tenant_id}/v2.0"
 
     def issuer_v1(self, tenant_id: str) -> str:
-        return f"{self.origin}/{tenant_id}/"
+        return f"{v1_issuer_origin(self.origin)}/{tenant_id}/"
 
     def token_v2(self, tenant: str) -> str:
         return f"{self.origin}/{tenant}/oauth2/v2.0/token"
