@@ -93,7 +93,8 @@ class GraphApp:
             principal,
             request.method,
             version,
-            "/" + rest,
+            # `v1.0//users`: msgraph-sdk joins its base URL, which ends with a slash, to `/users`.
+            "/" + rest.lstrip("/"),
             _params(request),
             headers,
             raw,

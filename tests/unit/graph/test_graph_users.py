@@ -43,6 +43,16 @@ def test_list_has_graph_default_properties_and_context(
     assert adele["businessPhones"] == []
 
 
+def test_an_empty_segment_after_the_version_is_ignored(
+    platform: Platform, tenant: Tenant, reader: Any
+) -> None:
+    """msgraph-sdk's default client asks for `/v1.0//users` (its base URL ends with a slash)."""
+    add_users(platform, tenant, ["Adele"])
+    response = reader.get("/v1.0//users")
+    assert response.status_code == 200
+    assert [u["displayName"] for u in response.json()["value"]] == ["Adele"]
+
+
 def test_select_returns_only_those_properties(
     platform: Platform, tenant: Tenant, reader: Any
 ) -> None:
