@@ -93,9 +93,8 @@ def test_node_samples_need_known_authorities(node: str, up: Up) -> None:
             "knownAuthorities": known,
             "clientId": console["CLIENT_ID"],
             "clientSecret": console["CLIENT_SECRET"],
-            # The sample derives the scope from GRAPH_ENDPOINT; docs/official-samples.md has
-            # users pin Graph's own identifier instead (tenantlab's host is not Graph's name).
-            "scopes": ["https://graph.microsoft.com/.default"],
+            # As the sample's auth.js builds it: tenantlab's origin names Graph too.
+            "scopes": [console["GRAPH_ENDPOINT"] + ".default"],
         },
     )
     ciam = parse_dotenv((folder / "node-ciam" / ".env").read_text())
@@ -107,7 +106,7 @@ def test_node_samples_need_known_authorities(node: str, up: Up) -> None:
             "knownAuthorities": known,
             "clientId": ciam["CLIENT_ID"],
             "clientSecret": ciam["CLIENT_SECRET"],
-            "scopes": [ciam["SCOPES"]],
+            "scopes": [f"{ciam['SCOPES']}/.default"],  # as the sample's auth.js builds it
         },
     )
     token = result["results"][0]["accessToken"]

@@ -164,8 +164,21 @@ def _read_node(path: Path, text: str) -> Layer:
     if env.get("GRAPH_ENDPOINT"):
         put_endpoint(layer, env["GRAPH_ENDPOINT"].rstrip("/") + "/v1.0", origin("GRAPH_ENDPOINT"))
     put(layer, "api_endpoint", env.get("API_ENDPOINT") or None, origin("API_ENDPOINT"))
-    put_scopes(layer, env.get("SCOPES"), origin("SCOPES"))
+    if env.get("SCOPES"):
+        put_scopes(layer, _ciam_scope(env["SCOPES"], path), origin("SCOPES"))
     return layer
+
+
+def _ciam_scope(resource: str, path: Path) -> str:
+    """The External ID tutorial's auth.js asks for `${SCOPES}/.default`: SCOPES is the API's
+    App ID URI. One that already ends with /.default would ask for `.../.default/.default`."""
+    resource = resource.strip().rstrip("/")
+    if resource.lower().endswith("/.default"):
+        raise DaemonConfigError(
+            f"SCOPES in {path.name} is '{resource}', but the sample appends /.default itself "
+            "(auth.js asks for `${SCOPES}/.default`): write SCOPES=api://<API application id>"
+        )
+    return resource + "/.default"
 
 
 # -- Java: application.properties -------------------------------------------------------------

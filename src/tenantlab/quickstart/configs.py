@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tenantlab.config import ensure_private_dir, write_private_file
+from tenantlab.config import (
+    MICROSOFT_GRAPH_ORIGIN,
+    MICROSOFT_LOGIN_ORIGIN,
+    PlatformSettings,
+    ensure_private_dir,
+    write_private_file,
+)
 from tenantlab.errors import ConfigError
 from tenantlab.keys import env_exports
 from tenantlab.quickstart.provision import Provisioned
@@ -27,6 +33,14 @@ from tenantlab.todo.settings import (
 )
 
 TODO_PATH = "api/todolist"
+# Where `tenantlab run --quickstart` and `up --as-microsoft` write the configs that name
+# Microsoft's own URLs (they work only where those names reach tenantlab).
+AS_MICROSOFT_FOLDER = "quickstart-as-microsoft"
+
+
+def configs_folder(settings: PlatformSettings) -> str:
+    """The default folder (under the data folder) for the samples' configs."""
+    return AS_MICROSOFT_FOLDER if settings.as_microsoft else "quickstart"
 
 
 @dataclass(frozen=True)
@@ -39,18 +53,35 @@ class Endpoints:
     def todo_list(self) -> str:
         return f"{self.todo}/{TODO_PATH}"
 
+    @property
+    def as_microsoft(self) -> bool:
+        """The cloud is reached under Microsoft's names: configs are the ones Azure takes."""
+        return self.cloud.lower() == MICROSOFT_LOGIN_ORIGIN
+
+    @property
+    def graph(self) -> str:
+        return MICROSOFT_GRAPH_ORIGIN if self.as_microsoft else self.cloud
+
 
 def workforce_authority(p: Provisioned, e: Endpoints) -> str:
     return f"{e.cloud}/{p.workforce.id}"
 
 
 def ciam_authority(p: Provisioned, e: Endpoints) -> str:
-    """What MSAL makes of `https://{subdomain}.ciamlogin.com/`: the tenant named by its domain."""
+    """As Microsoft, the samples' own `https://{subdomain}.ciamlogin.com`; otherwise what MSAL
+    makes of it: the tenant named by its domain on our origin."""
+    if e.as_microsoft:
+        return f"https://{p.external.subdomain}.ciamlogin.com"
     return f"{e.cloud}/{p.external.domain}"
 
 
+def api_resource(p: Provisioned) -> str:
+    """The ToDo API's App ID URI (the External ID Node sample's SCOPES)."""
+    return f"api://{p.todo_api.app_id}"
+
+
 def api_scope(p: Provisioned) -> str:
-    return f"api://{p.todo_api.app_id}/.default"
+    return f"{api_resource(p)}/.default"
 
 
 @dataclass(frozen=True)
@@ -87,14 +118,19 @@ def _lines(*lines: str) -> bytes:
 
 def python_parameters(p: Provisioned, e: Endpoints) -> dict[str, Any]:
     """`oidc_authority` rather than `authority`: MSAL Python then reads the tenant's OpenID
-    metadata directly and asks no Microsoft host to validate ours, so the sample runs as is."""
+    metadata directly and asks no Microsoft host to validate ours, so the sample runs as is.
+    As Microsoft, `authority`, exactly as for Azure."""
+    if e.as_microsoft:
+        authority, oidc_authority = workforce_authority(p, e), None
+    else:
+        authority, oidc_authority = None, f"{workforce_authority(p, e)}/v2.0"
     return {
-        "authority": None,
-        "oidc_authority": f"{workforce_authority(p, e)}/v2.0",
+        "authority": authority,
+        "oidc_authority": oidc_authority,
         "client_id": p.workforce_daemon.app_id,
         "scope": [f"{GRAPH}/.default"],
         "secret": p.workforce_secret,
-        "endpoint": f"{e.cloud}/v1.0/users",
+        "endpoint": f"{e.graph}/v1.0/users",
         "note": "written by tenantlab quickstart; authority or oidc_authority: one must be null",
     }
 
@@ -106,7 +142,7 @@ def python_certificate_parameters(p: Provisioned, e: Endpoints) -> dict[str, Any
         "scope": [f"{GRAPH}/.default"],
         "thumbprint": p.certificate.thumbprint,
         "private_key_file": str(p.certificate.private_key),
-        "endpoint": f"{e.cloud}/v1.0/users",
+        "endpoint": f"{e.graph}/v1.0/users",
     }
 
 
@@ -118,7 +154,7 @@ def node_env(p: Provisioned, e: Endpoints) -> bytes:
         f"CLIENT_SECRET={p.workforce_secret}",
         "",
         f"AAD_ENDPOINT={e.cloud}/ ## include the trailing slash",
-        f"GRAPH_ENDPOINT={e.cloud}/ ## include the trailing slash",
+        f"GRAPH_ENDPOINT={e.graph}/ ## include the trailing slash",
     )
 
 
@@ -130,7 +166,8 @@ def node_ciam_env(p: Provisioned, e: Endpoints) -> bytes:
         f"AUTHORITY={ciam_authority(p, e)}/",
         f"CLIENT_SECRET={p.ciam_secret}",
         f"API_ENDPOINT={e.todo_list}",
-        f"SCOPES={api_scope(p)}",
+        # auth.js asks for `${SCOPES}/.default`: the App ID URI alone.
+        f"SCOPES={api_resource(p)}",
     )
 
 
@@ -141,9 +178,16 @@ def java_properties(p: Provisioned, e: Endpoints) -> bytes:
         f"CLIENT_ID={p.workforce_daemon.app_id}",
         f"SECRET={p.workforce_secret}",
         f"SCOPE={GRAPH}/.default",
-        "# Not read by the sample (it hard-codes https://graph.microsoft.com/v1.0/users: edit that",
-        "# line in ClientCredentialGrant.java); `tenantlab daemon --config` reads it.",
-        f"GRAPH_ENDPOINT={e.cloud}",
+        *(
+            ["# Not read by the sample (it hard-codes this Graph URL); tenantlab daemon reads it."]
+            if e.as_microsoft
+            else [
+                "# Not read by the sample (it hard-codes https://graph.microsoft.com/v1.0/users: "
+                "edit that",
+                "# line in ClientCredentialGrant.java); `tenantlab daemon --config` reads it.",
+            ]
+        ),
+        f"GRAPH_ENDPOINT={e.graph}",
     )
 
 

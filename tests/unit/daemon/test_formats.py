@@ -112,7 +112,7 @@ def test_ciam_node_env_keys(tmp_path: Path) -> None:
         ".env",
         "AUTHORITY=https://contoso.ciamlogin.com/\nCLIENT_ID=c\nCERT_THUMBPRINT=ab\n"
         "CERT_PRIVATE_KEY_FILE=key.pem\nAPI_ENDPOINT=https://localhost:44351/api/todolist\n"
-        "SCOPES=api://api-id/.default\nNODE_TLS_REJECT_UNAUTHORIZED='0'\n",
+        "SCOPES=api://api-id\nNODE_TLS_REJECT_UNAUTHORIZED='0'\n",
     )
     got = values(read_config_file(path))
     assert got == {
@@ -123,6 +123,14 @@ def test_ciam_node_env_keys(tmp_path: Path) -> None:
         "api_endpoint": "https://localhost:44351/api/todolist",
         "api_scope": "api://api-id/.default",
     }
+
+
+def test_ciam_node_env_scopes_with_default_is_the_samples_trap(tmp_path: Path) -> None:
+    path = write(tmp_path, ".env", "CLIENT_ID=c\nSCOPES=api://api-id/.default\n")
+    with pytest.raises(DaemonConfigError) as caught:
+        read_config_file(path)
+    assert "auth.js asks for `${SCOPES}/.default`" in caught.value.message
+    assert "write SCOPES=api://<API application id>" in caught.value.message
 
 
 def test_java_properties_secret_and_certificate(tmp_path: Path) -> None:

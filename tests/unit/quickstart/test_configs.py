@@ -134,3 +134,36 @@ def test_an_unusable_folder_is_one_clear_error(
     taken.write_text("not a folder")
     with pytest.raises(ConfigError, match=r"cannot write the samples' configs to .*a-file"):
         write(taken, provisioned, endpoints)
+
+
+def test_as_microsoft_configs_are_the_ones_azure_takes(
+    tmp_path: Path, provisioned: Provisioned, endpoints: Endpoints
+) -> None:
+    microsoft = Endpoints(
+        cloud="https://login.microsoftonline.com",
+        todo="https://localhost:44351",
+        ca_bundle=endpoints.ca_bundle,
+    )
+    configs = write(tmp_path / "as-microsoft", provisioned, microsoft)
+    python = json.loads(configs.python.read_text())
+    assert python["authority"] == f"https://login.microsoftonline.com/{provisioned.workforce.id}"
+    assert python["oidc_authority"] is None
+    assert python["endpoint"] == "https://graph.microsoft.com/v1.0/users"
+    certificate = json.loads(configs.python_certificate.read_text())
+    assert certificate["authority"] == "https://woodgrove.ciamlogin.com"
+    node = parse_dotenv(configs.node.read_text())
+    assert node["AAD_ENDPOINT"] == "https://login.microsoftonline.com/"
+    assert node["GRAPH_ENDPOINT"] == "https://graph.microsoft.com/"
+    ciam = parse_dotenv(configs.node_ciam.read_text())
+    assert ciam["AUTHORITY"] == "https://woodgrove.ciamlogin.com/"
+
+
+def test_ciam_node_scopes_is_the_app_id_uri_the_sample_appends_default_to(
+    configs: SampleConfigs, provisioned: Provisioned
+) -> None:
+    ciam = parse_dotenv(configs.node_ciam.read_text())
+    assert ciam["SCOPES"] == f"api://{provisioned.todo_api.app_id}"
+    # What auth.js sends: `${SCOPES}/.default`; the daemon reads the file the same way.
+    sent = f"{ciam['SCOPES']}/.default"
+    s = daemon_settings(configs.node_ciam, configs.folder.parent / "ca-bundle.pem")
+    assert s.api_scope == sent == f"api://{provisioned.todo_api.app_id}/.default"
