@@ -47,12 +47,15 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def create_cloud_app(platform: Platform) -> Any:
-    """The ASGI app for the cloud origin (https://localhost:5443 by default)."""
+def create_cloud_app(platform: Platform, *, portal: bool = True) -> Any:
+    """The ASGI app for the cloud origin (https://localhost:5443 by default); `portal=False`
+    leaves the admin center out (`tenantlab run`: no one browses there)."""
     from tenantlab.graph.app import create_app as create_graph
-    from tenantlab.portal.app import create_app as create_portal
     from tenantlab.sts.app import create_app as create_sts
 
     graph = create_graph(platform)
-    portal = create_portal(platform)
-    return CloudApp(create_sts(platform), graph, portal)
+    if not portal:
+        return CloudApp(create_sts(platform), graph)
+    from tenantlab.portal.app import create_app as create_portal
+
+    return CloudApp(create_sts(platform), graph, create_portal(platform))

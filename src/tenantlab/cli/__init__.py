@@ -13,10 +13,12 @@ from tenantlab.cli._common import TenantlabGroup
 from tenantlab.cli.apps import app
 from tenantlab.cli.daemon import daemon
 from tenantlab.cli.env import env
+from tenantlab.cli.hosts import hosts
 from tenantlab.cli.keys import keys
 from tenantlab.cli.managed_identities import managed_identity
 from tenantlab.cli.portal import portal
 from tenantlab.cli.quickstart import quickstart, up
+from tenantlab.cli.run import run
 from tenantlab.cli.seed import seed
 from tenantlab.cli.serve import serve
 from tenantlab.cli.tenants import tenant
@@ -43,6 +45,8 @@ cli.add_command(todo_api)
 cli.add_command(quickstart)
 cli.add_command(up)
 cli.add_command(portal)
+cli.add_command(run)
+cli.add_command(hosts)
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from tenantlab.cli._common import forwarded_allow_ips_option, load_settings
-from tenantlab.config import DEFAULT_PORT, DEFAULT_TODO_PORT
+from tenantlab.config import DEFAULT_PORT, DEFAULT_TODO_PORT, MICROSOFT_LOGIN_ORIGIN
+
+HTTPS_PORT = 443
 
 
 def _port_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -42,10 +44,16 @@ def _run(
     *,
     daemon: bool,
     once: bool,
+    as_microsoft: bool = False,
 ) -> None:
     from tenantlab.quickstart import QuickstartOptions, run
 
-    settings = load_settings(port=port)
+    if as_microsoft:
+        settings = load_settings(
+            port=HTTPS_PORT if port is None else port, public_url=MICROSOFT_LOGIN_ORIGIN
+        )
+    else:
+        settings = load_settings(port=port)
     options = QuickstartOptions(
         todo_port=todo_port,
         out=out,
@@ -77,6 +85,27 @@ def quickstart(
 
 @click.command()
 @_port_options
-def up(port: int | None, todo_port: int, out: Path | None, forwarded_allow_ips: str | None) -> None:
+@click.option(
+    "--as-microsoft",
+    is_flag=True,
+    help="Be https://login.microsoftonline.com and https://graph.microsoft.com: serve on 443 "
+    "(--port to map it, e.g. in a container) with Entra's issuers; pair with "
+    "`tenantlab hosts install`.",
+)
+def up(
+    port: int | None,
+    todo_port: int,
+    out: Path | None,
+    forwarded_allow_ips: str | None,
+    as_microsoft: bool,
+) -> None:
     """Serve the cloud and the ToDo API with the quickstart's tenants until Ctrl+C."""
-    _run(port, todo_port, out, forwarded_allow_ips, daemon=False, once=False)
+    _run(
+        port,
+        todo_port,
+        out,
+        forwarded_allow_ips,
+        daemon=False,
+        once=False,
+        as_microsoft=as_microsoft,
+    )

@@ -18,10 +18,16 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from tenantlab.config import DEFAULT_TODO_PORT, PlatformSettings
+from tenantlab.dropin.hosts import microsoft_names
 from tenantlab.keys import ensure_tls
 from tenantlab.listening import bound_port, forwarded_headers
 from tenantlab.platform import Platform
-from tenantlab.quickstart.configs import Endpoints, SampleConfigs, write_sample_configs
+from tenantlab.quickstart.configs import (
+    Endpoints,
+    SampleConfigs,
+    configs_folder,
+    write_sample_configs,
+)
 from tenantlab.quickstart.panel import panel_lines
 from tenantlab.quickstart.provision import Provisioned, provision
 from tenantlab.quickstart.servers import Servers, bind
@@ -76,19 +82,18 @@ def run(settings: PlatformSettings, options: QuickstartOptions, stream: TextIO) 
             console.line(f"tenantlab {command}: data folder {_display(settings.home)}")
             platform = Platform.open(settings)
             stack.callback(platform.close)
-            public_host = urlsplit(settings.origin).hostname
-            tls = ensure_tls(settings.home, [public_host] if public_host else [])
             provisioned = provision(platform)
+            tls = ensure_tls(settings.home, _tls_names(platform))
             for tenant in (provisioned.workforce, provisioned.external):
                 platform.keys.active(tenant.id)  # a signing key exists before the first request
             for line in _provision_lines(provisioned):
                 console.line(line)
             endpoints = Endpoints(cloud=settings.origin, todo=todo_origin, ca_bundle=tls.ca_bundle)
             configs = write_sample_configs(
-                options.out or settings.home / "quickstart", provisioned, endpoints
+                options.out or settings.home / configs_folder(settings), provisioned, endpoints
             )
             console.line(f"sample configs written to {_display(configs.folder)}")
-            todo = stack.enter_context(_todo_api(settings, provisioned, endpoints))
+            todo = stack.enter_context(todo_api(settings, provisioned, endpoints))
             servers = Servers(
                 certfile=tls.server_cert,
                 keyfile=tls.server_key,
@@ -120,7 +125,19 @@ def run(settings: PlatformSettings, options: QuickstartOptions, stream: TextIO) 
             console.line("stopped")
 
 
-def _todo_api(settings: PlatformSettings, p: Provisioned, e: Endpoints) -> TodoApi:
+def _tls_names(platform: Platform) -> list[str]:
+    """The public host; as Microsoft, every name clients will call (hosts install maps them)."""
+    settings = platform.settings
+    if settings.as_microsoft:
+        directory = platform.directory
+        return microsoft_names(
+            d for t in directory.list_tenants() for d in directory.tenant_domains(t.id)
+        )
+    public_host = urlsplit(settings.origin).hostname
+    return [public_host] if public_host else []
+
+
+def todo_api(settings: PlatformSettings, p: Provisioned, e: Endpoints) -> TodoApi:
     """The ToDo API of the external tenant, trusting tokens of the cloud origin served beside it."""
     return TodoApi(
         TodoApiSettings(

@@ -52,11 +52,13 @@ class Servers:
     _loop: asyncio.AbstractEventLoop | None = None
     _failure: BaseException | None = None
 
-    def add(self, app: Any, sock: socket.socket) -> None:
+    def add(self, app: Any, sock: socket.socket, *, tls: bool = True) -> None:
+        """Serve `app` on `sock`: HTTPS with the certificate, or plain HTTP if not `tls` (for
+        endpoints that are plain HTTP in Azure too, such as the instance metadata service)."""
         config = uvicorn.Config(
             app,
-            ssl_certfile=str(self.certfile),
-            ssl_keyfile=str(self.keyfile),
+            ssl_certfile=str(self.certfile) if tls else None,
+            ssl_keyfile=str(self.keyfile) if tls else None,
             http="httptools",
             access_log=False,
             log_level="warning",
