@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.name import _ASN1Type
 
-from tenantlab.config import ensure_private_dir
+from tenantlab.config import ensure_private_dir, write_private_file
 from tenantlab.keys.ca import TlsFiles
 
 # Java's default trust-store password: the store holds only public certificates, and Java wants a
@@ -88,8 +88,8 @@ def ensure_trust_stores(tls: TlsFiles) -> TrustStores:
     ensure_private_dir(stores.cert_dir)
     for old in stores.cert_dir.iterdir():
         old.unlink()
-    (stores.cert_dir / f"{subject_hash(ca)}.0").write_bytes(
-        ca.public_bytes(serialization.Encoding.PEM)
+    write_private_file(
+        stores.cert_dir / f"{subject_hash(ca)}.0", ca.public_bytes(serialization.Encoding.PEM)
     )
 
     with warnings.catch_warnings():
@@ -101,12 +101,13 @@ def ensure_trust_stores(tls: TlsFiles) -> TrustStores:
         pkcs12.PKCS12Certificate(cert, _alias(cert, index))
         for index, cert in enumerate(certificates)
     ]
-    stores.java_truststore.write_bytes(
+    write_private_file(
+        stores.java_truststore,
         pkcs12.serialize_java_truststore(
             entries, serialization.BestAvailableEncryption(JAVA_TRUSTSTORE_PASSWORD.encode())
-        )
+        ),
     )
-    stamp.write_text(digest + "\n")
+    write_private_file(stamp, (digest + "\n").encode())
     return stores
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def test_trust_stores_hold_the_local_ca(tmp_path: Path) -> None:
     certificates = [entry.certificate for entry in store.additional_certs]
     assert ca in certificates
     assert len(certificates) == len(set(certificates))  # the system CAs, once each, + ours
+    for path in (stores.java_truststore, stores.cert_dir / "902e7ed9.0"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600  # data files are owner-only
+    assert stat.S_IMODE(stores.cert_dir.stat().st_mode) == 0o700
 
 
 def test_trust_environment_adds_to_existing_java_options(tmp_path: Path) -> None:
