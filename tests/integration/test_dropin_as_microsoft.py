@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dropin import OFFICIAL, environment
+from run_support import OFFICIAL, environment
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dropin import environment, mounts, require_namespaces, tenantlab_run
+from run_support import environment, mounts, require_namespaces, tenantlab_run
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from dropin import (
+from run_support import (
     Quickstart,
     copy_sample,
     mounts,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
-from conftest import Run
 from tenantlab.cli import cli
+
+Run = Callable[..., Result]
 
 ORIGINAL = "127.0.0.1 localhost\n::1 localhost\n"
 
