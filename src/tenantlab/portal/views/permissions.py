@@ -110,6 +110,48 @@ def permission_rows(portal: Portal, tenant_id: str, app: Application) -> list[Pe
     return rows
 
 
+def other_granted_rows(
+    portal: Portal, tenant_id: str, app: Application, configured: list[PermissionRow]
+) -> list[PermissionRow]:
+    """Admin-consented application permissions the app does not list in requiredResourceAccess.
+
+    Entra shows them under "Other permissions granted for {tenant}": consent made elsewhere
+    (the CLI, Graph, a tenant file) or left behind after a permission was removed. They are in
+    the app's tokens all the same, so they are shown, and can be revoked, here.
+    """
+    directory = portal.platform.directory
+    client = _principal(portal, tenant_id, app.app_id)
+    if client is None:
+        return []
+    shown = {r.assignment_id for r in configured if r.assignment_id}
+    resources: dict[str, ServicePrincipal | None] = {}
+    rows = []
+    for assignment in directory.app_role_assignments(client.id):
+        if assignment.id in shown:
+            continue
+        if assignment.resource_id not in resources:
+            resources[assignment.resource_id] = _principal(
+                portal, tenant_id, assignment.resource_id
+            )
+        resource = resources[assignment.resource_id]
+        roles = {r["id"]: r for r in directory.effective_app_roles(resource)} if resource else {}
+        role = roles.get(assignment.app_role_id, {})
+        rows.append(
+            PermissionRow(
+                api_name=resource.display_name if resource else assignment.resource_id,
+                api_app_id=resource.app_id if resource else assignment.resource_id,
+                kind="Role",
+                permission_id=assignment.app_role_id,
+                value=str(role.get("value") or assignment.app_role_id),
+                description=str(role.get("displayName") or role.get("description") or ""),
+                granted=True,
+                assignment_id=assignment.id,
+            )
+        )
+    rows.sort(key=lambda r: (r.api_name != "Microsoft Graph", r.api_name.lower(), r.value))
+    return rows
+
+
 def api_choices(portal: Portal, tenant_id: str) -> list[ApiChoice]:
     """APIs of this tenant that expose application or delegated permissions."""
     directory = portal.platform.directory
@@ -140,6 +182,7 @@ def permissions_page(request: Request, portal: Portal) -> Response:
         "app/permissions.html",
         tab="permissions",
         rows=rows,
+        others=other_granted_rows(portal, tenant_id, context["app"], rows),
         choices=choices,
         selected=selected,
         configured={(r.api_app_id, r.token) for r in rows},
@@ -241,7 +284,9 @@ def grant_admin_consent(request: Request, portal: Portal, form: FormData) -> Res
 def revoke_consent(request: Request, portal: Portal, form: FormData) -> Response:
     context = app_context(portal, request)
     assignment_id = text_field(form, "assignment")
-    rows = permission_rows(portal, context["tenant"].id, context["app"])
+    tenant_id = context["tenant"].id
+    rows = permission_rows(portal, tenant_id, context["app"])
+    rows += other_granted_rows(portal, tenant_id, context["app"], rows)
     if not any(r.assignment_id == assignment_id for r in rows if r.assignment_id):
         raise ValidationFailed("that consent does not belong to this app's permissions")
     portal.platform.directory.revoke_app_role_assignment(
