@@ -1,110 +1,124 @@
-"""Compact JWS as client assertions arrive: lenient decoding, RSA/EC verification, time windows.
+"""Client assertions as compact JWSs, read by the one verifier (`tenantlab.jws`) with their policy.
 
-Shared by certificate assertions (`client_assertion`) and federated ones (`federation`). Lenient
-only where real clients differ from the RFC (client-compatibility.md §7): '='-padded segments,
-fractional `exp`/`iat`, missing `nbf` or `iat`. Never lenient about algorithms: no `none`, nothing
-symmetric, no key taken from the token itself.
+Shared by certificate assertions (`client_assertion`) and federated ones (`federation`). The policy
+is lenient only where real clients differ from the RFC (client-compatibility.md §7): '='-padded
+segments (azure-identity aio; exact padding only), fractional `exp`/`iat`, missing `nbf` or
+`iat`, any `typ`. Never lenient about algorithms (no `none`, nothing symmetric, no key taken
+from the token itself), JSON (no duplicate members, NaN/Infinity, deep nesting), `crit`, or the
+registered claims' types, which `jws.verify` checks right after the signature.
 
 Failures are AADSTS700027 (401), Entra's one code for bad signatures, claims and keys, except a
-time window, which is AADSTS700024.
+time window, which is AADSTS700024. `JwsError` reasons become the texts below.
 """
 
 from __future__ import annotations
 
-import binascii
-import json
-from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-
-from tenantlab.ids import b64url_decode
-from tenantlab.sts.errors import assertion_failed, assertion_out_of_time
+from tenantlab import jws
+from tenantlab.jws import Jws, JwsError, JwsPolicy
+from tenantlab.sts.errors import StsError, assertion_failed, assertion_out_of_time
 
 # Bigger than any real assertion (an x5c chain of three 4096-bit certificates is about 6 KiB).
 MAX_ASSERTION_LENGTH = 16 * 1024
 # Microsoft.IdentityModel's default clock skew; containers and VMs drift.
 CLOCK_SKEW = 300.0
-LATEST_NUMERIC_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z
+CERTIFICATE_ALGORITHMS = frozenset({"RS256", "PS256"})
+FEDERATED_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
+)
 
 
-# -- parsing ----------------------------------------------------------------------------------
+def _policy(algorithms: frozenset[str]) -> JwsPolicy:
+    return JwsPolicy(
+        algorithms=algorithms,
+        max_length=MAX_ASSERTION_LENGTH,
+        max_header_length=MAX_ASSERTION_LENGTH,  # x5c chains live in the header
+        padding_tolerated=True,
+        required_claims=frozenset({"exp"}),
+    )
 
 
-@dataclass(frozen=True)
-class ParsedAssertion:
-    """A compact JWS split and decoded, not yet trusted."""
+# Parsing happens before we know which kind of assertion it is: the union of both.
+ASSERTION_POLICY = _policy(FEDERATED_ALGORITHMS)
+CERTIFICATE_POLICY = _policy(CERTIFICATE_ALGORITHMS)
+FEDERATED_POLICY = ASSERTION_POLICY
 
-    header: dict[str, Any]
-    payload: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
+ParsedAssertion = Jws  # a compact JWS split and decoded, not yet trusted
 
-    @property
-    def algorithm(self) -> str:
-        alg = self.header.get("alg")
-        return alg if isinstance(alg, str) else ""
-
-    def claim_str(self, name: str) -> str | None:
-        value = self.payload.get(name)
-        return value if isinstance(value, str) else None
+_SIGNATURE_REASONS = frozenset({"signature_invalid", "key_not_for_alg", "key_too_small"})
+_CLAIM_NAMES = {
+    "iss": "issuer (iss)",
+    "sub": "subject (sub)",
+    "jti": "token id (jti)",
+    "aud": "audience (aud)",
+}
 
 
-def _decode_segment(segment: str, what: str) -> bytes:
-    try:
-        return b64url_decode(segment)
-    except (binascii.Error, ValueError):
-        raise assertion_failed(f"The assertion's {what} is not base64url.") from None
-
-
-def _decode_json(segment: str, what: str) -> dict[str, Any]:
-    raw = _decode_segment(segment, what)
-    try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise assertion_failed(f"The assertion's {what} is not JSON.") from None
-    if not isinstance(value, dict):
-        raise assertion_failed(f"The assertion's {what} is not a JSON object.")
-    return value
+def describe(error: JwsError) -> str:
+    """The AADSTS700027 text for a refusal of the verifier."""
+    reason, detail = error.reason, error.detail
+    what = reason.split("_", 1)[0]
+    if reason == "token_too_large":
+        return f"The assertion is larger than {MAX_ASSERTION_LENGTH // 1024} KiB."
+    if reason in ("not_a_compact_jws", "header_too_large"):
+        return "The assertion is not a compact JWS (header.payload.signature)."
+    if reason == "signature_missing":
+        return "The assertion is not signed."
+    if reason.endswith("base64url"):
+        return f"The assertion's {what} is not base64url" + (f" ({detail})." if detail else ".")
+    if reason.endswith("_not_json_object"):
+        return f"The assertion's {what} is not a JSON object."
+    if reason.endswith("_not_json"):
+        return f"The assertion's {what} is not JSON" + (f": {detail}." if detail else ".")
+    if reason == "alg_not_allowed":
+        return f"The algorithm '{detail or '(none)'}' is not allowed."
+    if reason == "crit_not_understood":
+        return "The assertion's header lists critical extensions."
+    if reason.endswith("_missing_or_not_a_number"):
+        return f"The assertion's '{what}' claim is missing or not a number."
+    if reason.endswith("_not_a_valid_time"):
+        return f"The assertion's '{what}' claim is not a valid time."
+    if reason.endswith(("_missing_or_not_a_string", "_missing_or_not_a_string_or_array")):
+        return f"The assertion's {_CLAIM_NAMES.get(what, what)} has the wrong type."
+    return "The assertion is malformed."
 
 
 def parse_assertion(text: str) -> ParsedAssertion:
-    """Split a compact JWS; tolerate '=' padding on segments (azure-identity aio sends it)."""
-    if len(text) > MAX_ASSERTION_LENGTH:
-        raise assertion_failed("The assertion is larger than 16 KiB.")
-    parts = text.strip().split(".")
-    if len(parts) != 3 or not all(parts[:2]):
-        raise assertion_failed("The assertion is not a compact JWS (header.payload.signature).")
-    header = _decode_json(parts[0], "header")
-    payload = _decode_json(parts[1], "payload")
-    signature = _decode_segment(parts[2], "signature")
-    if not signature:
-        raise assertion_failed("The assertion is not signed.")
-    if "crit" in header:
-        raise assertion_failed("The assertion's header lists critical extensions.")
-    # The signature covers the segments exactly as sent, padding included.
-    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
-    return ParsedAssertion(header, payload, signing_input, signature)
+    """Split and decode a compact JWS (size cap first); nothing in it is trusted yet."""
+    try:
+        return jws.extract(text.strip(), ASSERTION_POLICY)
+    except JwsError as error:
+        raise assertion_failed(describe(error)) from None
+
+
+def verify_signature(parsed: ParsedAssertion, key: Any, policy: JwsPolicy) -> bool:
+    """True when `key` signed the assertion under `policy`. After a good signature the claims'
+    types are checked too: a mistyped one raises AADSTS700027 rather than returning False."""
+    try:
+        jws.verify(parsed, key, policy)
+    except JwsError as error:
+        if error.reason in _SIGNATURE_REASONS or error.reason == "alg_not_allowed":
+            return False
+        raise assertion_failed(describe(error)) from None
+    return True
+
+
+def refused_algorithm(parsed: ParsedAssertion, allowed: frozenset[str]) -> StsError | None:
+    """AADSTS700027 for an algorithm this kind of assertion does not allow, else None."""
+    if parsed.alg in allowed:
+        return None
+    names = " or ".join(sorted(allowed)) if len(allowed) <= 2 else "an RSA or EC algorithm"
+    return assertion_failed(f"The algorithm '{parsed.alg}' is not allowed; use {names}.")
 
 
 # -- time ---------------------------------------------------------------------------------------
 
 
-def _numeric_date(payload: dict[str, Any], name: str, *, required: bool) -> float | None:
+def _numeric_date(payload: dict[str, Any], name: str) -> float | None:
+    # jws.verify checked type and range (finite, years 1970-9999) after the signature.
     value = payload.get(name)
-    if value is None:
-        if required:
-            raise assertion_failed(f"The assertion has no '{name}' claim.")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise assertion_failed(f"The assertion's '{name}' claim is not a number.")
-    # NaN and infinities slip through comparisons; years beyond 9999 cannot even be printed.
-    if not 0 <= value <= LATEST_NUMERIC_DATE:
-        raise assertion_failed(f"The assertion's '{name}' claim is not a valid time.")
-    return float(value)
+    return None if value is None else float(value)
 
 
 def check_time_window(
@@ -114,10 +128,11 @@ def check_time_window(
 
     Returns the window (from, until) in which the same assertion would pass this check again.
     """
-    expires = _numeric_date(payload, "exp", required=True)
-    assert expires is not None
-    not_before = _numeric_date(payload, "nbf", required=False)
-    issued_at = _numeric_date(payload, "iat", required=False)
+    expires = _numeric_date(payload, "exp")
+    if expires is None:  # required by the policies above; never trust a caller that skipped them
+        raise assertion_failed("The assertion's 'exp' claim is missing or not a number.")
+    not_before = _numeric_date(payload, "nbf")
+    issued_at = _numeric_date(payload, "iat")
     start = not_before if not_before is not None else issued_at
     if now >= expires + skew:
         raise assertion_out_of_time(now, start, expires)
@@ -134,30 +149,3 @@ def check_time_window(
             )
     latest_start = max((t for t in (not_before, issued_at) if t is not None), default=None)
     return (latest_start - skew if latest_start is not None else 0.0), expires + skew
-
-
-def verify_signature(alg: str, key: Any, signing_input: bytes, signature: bytes) -> bool:
-    """RS256/384/512, PS256/384/512 (any salt length) and ES256/384 — nothing symmetric, no none."""
-    hash_for = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
-    family, bits = alg[:2], alg[2:]
-    digest = hash_for.get(bits)
-    if digest is None:
-        return False
-    try:
-        if family == "RS" and isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, signing_input, padding.PKCS1v15(), digest)
-        elif family == "PS" and isinstance(key, rsa.RSAPublicKey):
-            pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=padding.PSS.AUTO)
-            key.verify(signature, signing_input, pss, digest)
-        elif family == "ES" and isinstance(key, ec.EllipticCurvePublicKey):
-            size = (key.curve.key_size + 7) // 8
-            if len(signature) != 2 * size:
-                return False
-            r = int.from_bytes(signature[:size], "big")
-            s = int.from_bytes(signature[size:], "big")
-            key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(digest))
-        else:
-            return False
-    except InvalidSignature:
-        return False
-    return True

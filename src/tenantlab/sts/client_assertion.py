@@ -28,11 +28,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tenantlab.ids import b64url
 from tenantlab.sts.assertion_jws import (
+    CERTIFICATE_ALGORITHMS,
+    CERTIFICATE_POLICY,
     CLOCK_SKEW,
     MAX_ASSERTION_LENGTH,
     ParsedAssertion,
     check_time_window,
     parse_assertion,
+    refused_algorithm,
     verify_signature,
 )
 from tenantlab.sts.errors import assertion_failed, assertion_out_of_time
@@ -56,8 +59,6 @@ JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Clients ask for 10 (MSAL) to 30 (azure-identity aio) minutes; anything beyond an hour is refused.
 MAX_CERTIFICATE_ASSERTION_LIFETIME = 3600.0
 MIN_RSA_BITS = 2048
-
-CERTIFICATE_ALGORITHMS = frozenset({"RS256", "PS256"})
 
 
 # -- audience -------------------------------------------------------------------------------------
@@ -247,21 +248,19 @@ def verify_certificate_assertion(
 
     Order: key selection and signature first (nothing unsigned is believed), then the claims.
     """
-    alg = parsed.algorithm
-    if alg not in CERTIFICATE_ALGORITHMS:
-        raise assertion_failed(
-            f"The algorithm '{alg or '(none)'}' is not allowed; use RS256 or PS256."
-        )
+    wrong_algorithm = refused_algorithm(parsed, CERTIFICATE_ALGORITHMS)
+    if wrong_algorithm is not None:
+        raise wrong_algorithm
     cert = _select_certificate(parsed.header, certificates)
     if cert.public_key is None or cert.public_key.key_size < MIN_RSA_BITS:
         raise assertion_failed("The certificate's key is not RSA with at least 2048 bits.")
-    if not verify_signature(alg, cert.public_key, parsed.signing_input, parsed.signature):
+    if not verify_signature(parsed, cert.public_key, CERTIFICATE_POLICY):
         raise assertion_failed("The signature does not verify with the registered certificate.")
     if now < cert.start_at - CLOCK_SKEW:
         raise assertion_failed("The key used is not yet valid.")
     if now > cert.end_at:
         raise assertion_failed("The key used is expired.")
-    payload = parsed.payload
+    payload = parsed.claims
     issuer, subject = parsed.claim_str("iss"), parsed.claim_str("sub")
     if issuer is None or subject is None or issuer.lower() != client_id.lower():
         raise assertion_failed("The assertion's issuer (iss) must be the client id.")

@@ -16,7 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tenantlab.sts.assertion_jws import ParsedAssertion, check_time_window, verify_signature
+from tenantlab.sts.assertion_jws import (
+    FEDERATED_ALGORITHMS,
+    FEDERATED_POLICY,
+    ParsedAssertion,
+    check_time_window,
+    verify_signature,
+)
 from tenantlab.sts.errors import (
     assertion_failed,
     no_matching_audience,
@@ -24,10 +30,6 @@ from tenantlab.sts.errors import (
     no_matching_subject,
 )
 from tenantlab.sts.federated_keys import FederatedKeyCache
-
-FEDERATED_ALGORITHMS = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
-)
 
 
 @dataclass(frozen=True)
@@ -69,22 +71,22 @@ async def verify_federated_assertion(
     candidates = [c for c in credentials if c.issuer == issuer]
     if not candidates:
         raise no_matching_issuer(issuer)
-    alg = parsed.algorithm
+    alg = parsed.alg
     if alg not in FEDERATED_ALGORITHMS:
         raise assertion_failed(f"The algorithm '{alg or '(none)'}' is not allowed.")
     kid = parsed.header.get("kid")
     found = await keys.keys_for(issuer, kid if isinstance(kid, str) and kid else None)
-    if not any(verify_signature(alg, k, parsed.signing_input, parsed.signature) for k in found):
+    if not any(verify_signature(parsed, k, FEDERATED_POLICY) for k in found):
         raise assertion_failed(
             "The signature does not verify with any key the issuer publishes"
             + (f" (kid '{kid}')." if isinstance(kid, str) else ".")
         )
-    start, until = check_time_window(parsed.payload, now, max_lifetime=None)
+    start, until = check_time_window(parsed.claims, now, max_lifetime=None)
     subject = parsed.claim_str("sub") or ""
     candidates = [c for c in candidates if c.subject == subject]
     if not candidates:
         raise no_matching_subject(subject)
-    presented = _audiences(parsed.payload)
+    presented = _audiences(parsed.claims)
     for credential in candidates:
         if any(a in credential.audiences for a in presented):
             return FederatedMatch(credential.id, credential.name, issuer, subject, start, until)

@@ -198,12 +198,21 @@ def test_subject_is_case_sensitive_700213(
     assert "subject" in refused(lambda: verify(token, cache), 700213).text
 
 
-@pytest.mark.parametrize("audience", ["api://azureadtokenexchange", ["other"], 5, None])
+@pytest.mark.parametrize("audience", ["api://azureadtokenexchange", ["other"], None])
 def test_audience_must_match_exactly_700212(
     rsa_key: rsa.RSAPrivateKey, cache: FederatedKeyCache, audience: Any
 ) -> None:
     token = sign(rsa_key, {"alg": "RS256", "kid": "k1"}, token_claims(aud=audience))
     refused(lambda: verify(token, cache), 700212)
+
+
+@pytest.mark.parametrize("audience", [5, {}, [], [["x"]]])
+def test_an_audience_that_is_not_a_string_or_strings_is_a_malformed_token_700027(
+    rsa_key: rsa.RSAPrivateKey, cache: FederatedKeyCache, audience: Any
+) -> None:
+    """The one verifier checks the registered claims' types right after the signature."""
+    token = sign(rsa_key, {"alg": "RS256", "kid": "k1"}, token_claims(aud=audience))
+    assert "audience (aud)" in refused(lambda: verify(token, cache), 700027).text
 
 
 def test_expired_token_is_700024(rsa_key: rsa.RSAPrivateKey, cache: FederatedKeyCache) -> None:
