@@ -24,6 +24,20 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("TENANTLAB_HOME", str(tmp_path / "tenantlab-home"))
 
 
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """A command run in-process may call tenantlab.logs.configure: undo it after the test."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("tenantlab", "uvicorn")]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()

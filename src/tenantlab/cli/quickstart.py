@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 
 from tenantlab.cli._common import forwarded_allow_ips_option, load_settings
+from tenantlab.cli._logging import log_options, start_logging
 from tenantlab.config import DEFAULT_PORT, DEFAULT_TODO_PORT, MICROSOFT_LOGIN_ORIGIN
 
 HTTPS_PORT = 443
 
 
 def _port_options(func: click.decorators.FC) -> click.decorators.FC:
+    func = log_options(func)
     func = forwarded_allow_ips_option(func)
     func = click.option(
         "--out",
@@ -41,6 +43,7 @@ def _run(
     todo_port: int,
     out: Path | None,
     forwarded_allow_ips: str | None,
+    logs: tuple[str, str],
     *,
     daemon: bool,
     once: bool,
@@ -48,6 +51,7 @@ def _run(
 ) -> None:
     from tenantlab.quickstart import QuickstartOptions, run
 
+    start_logging(*logs)
     if as_microsoft:
         settings = load_settings(
             port=HTTPS_PORT if port is None else port, public_url=MICROSOFT_LOGIN_ORIGIN
@@ -73,14 +77,21 @@ def _run(
 @_port_options
 @click.option("--once", is_flag=True, help="Exit when the daemon is done (exit 0: every step ok).")
 def quickstart(
-    port: int | None, todo_port: int, out: Path | None, once: bool, forwarded_allow_ips: str | None
+    port: int | None,
+    todo_port: int,
+    out: Path | None,
+    once: bool,
+    forwarded_allow_ips: str | None,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Serve the cloud and the ToDo API, provision the quickstart's tenants, run the daemon.
 
     Idempotent: a second run reuses the tenants, apps and credentials. Without --once the servers
     stay up with a status panel until Ctrl+C.
     """
-    _run(port, todo_port, out, forwarded_allow_ips, daemon=True, once=once)
+    logs = (log_level, log_format)
+    _run(port, todo_port, out, forwarded_allow_ips, logs, daemon=True, once=once)
 
 
 @click.command()
@@ -98,6 +109,8 @@ def up(
     out: Path | None,
     forwarded_allow_ips: str | None,
     as_microsoft: bool,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Serve the cloud and the ToDo API with the quickstart's tenants until Ctrl+C."""
     _run(
@@ -105,6 +118,7 @@ def up(
         todo_port,
         out,
         forwarded_allow_ips,
+        (log_level, log_format),
         daemon=False,
         once=False,
         as_microsoft=as_microsoft,

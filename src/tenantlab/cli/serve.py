@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 import click
 
 from tenantlab.cli._common import forwarded_allow_ips_option, load_settings, platform_from
+from tenantlab.cli._logging import log_options, start_logging
 from tenantlab.config import DEFAULT_PORT, ensure_private_dir
 from tenantlab.keys import ensure_tls
 from tenantlab.listening import bind, bound_port, forwarded_headers
@@ -51,6 +53,7 @@ from tenantlab.served import forget_server, record_server
     help="Also serve the managed identity endpoints (plain HTTP, as in Azure) on this port of "
     "--host; `tenantlab managed-identity env HOST` prints what points a client at them.",
 )
+@log_options
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -61,10 +64,13 @@ def serve(
     seed_file: Path | None,
     forwarded_allow_ips: str | None,
     managed_identity_port: int | None,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Serve the emulated cloud over HTTPS (the local CA signs its certificate)."""
     import uvicorn
 
+    from tenantlab.logs import UVICORN_LOGGING, AccessLog
     from tenantlab.seed import apply_seed_file
     from tenantlab.server import create_cloud_app
 
@@ -74,6 +80,7 @@ def serve(
             "MSAL and azure-identity refuse plain http"
         )
     proxies = forwarded_headers(forwarded_allow_ips)
+    start_logging(log_level, log_format)
     base = load_settings(host=host, port=port)
     sock = bind(base.host, base.port, advice="choose another --port", inheritable=True)
     served_port = bound_port(sock)
@@ -121,37 +128,40 @@ def serve(
             f'  a client on host H: eval "$(tenantlab managed-identity env H '
             f'--endpoint {identity_url})"'
         )
+    click.echo(f"admin center: {settings.origin}/portal")
     click.echo('trust the local CA in clients: eval "$(tenantlab env)"')
     click.echo("press Ctrl+C to stop")
     sys.stdout.flush()  # a pipe (tee, a test, a supervisor) sees the origin before requests do
 
     config = uvicorn.Config(
-        app,
+        AccessLog(app),
         ssl_certfile=None if plain_http else str(tls.server_cert),
         ssl_keyfile=None if plain_http else str(tls.server_key),
         loop="uvloop",
         http="httptools",
-        access_log=False,
-        log_level="warning",
         lifespan="off",
         **proxies,
         timeout_graceful_shutdown=5,
+        **UVICORN_LOGGING,
     )
     listeners = [(uvicorn.Server(config), sock)]
     if identity_sock is not None:
         from tenantlab.sts.managed_identity import create_app as create_identity_app
 
         identity_config = uvicorn.Config(
-            create_identity_app(platform),
+            AccessLog(create_identity_app(platform)),
             loop="uvloop",
             http="httptools",
-            access_log=False,
-            log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=5,
+            **UVICORN_LOGGING,
         )
         listeners.append((uvicorn.Server(identity_config), identity_sock))
     record_server(settings.home, settings.origin)  # other commands read the origin from here
+    # uvicorn re-raises the signal that stopped it once its graceful shutdown is done: SIGTERM
+    # then becomes SystemExit here (not the default handler's silent death), so both it and
+    # Ctrl+C end with "stopped".
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if len(listeners) == 1:
             listeners[0][0].run(sockets=[sock])
@@ -163,9 +173,15 @@ def serve(
     except KeyboardInterrupt:
         pass  # uvicorn re-raises Ctrl+C after its graceful shutdown: stopping is not an error
     finally:
+        signal.signal(signal.SIGTERM, previous)
         forget_server(settings.home)
         for _, listening in listeners:
             listening.close()
+        click.echo("stopped")
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 async def _serve_together(listeners: list[tuple[Any, socket.socket]]) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tenantlab.cli._common import forwarded_allow_ips_option
+from tenantlab.cli._logging import log_options, start_logging
 from tenantlab.cli.selection import directory_exists
 from tenantlab.config import DEFAULT_TODO_PORT, PlatformSettings
 from tenantlab.errors import TenantlabError
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     help="CA bundle to trust for the authority (default: tenantlab's bundle).",
 )
 @forwarded_allow_ips_option
+@log_options
 def todo_api(
     appsettings: Path | None,
     instance: str | None,
@@ -77,14 +79,18 @@ def todo_api(
     database_url: str | None,
     ca_bundle: Path | None,
     forwarded_allow_ips: str | None,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Serve the ToDo list API (/api/todolist) protected by tokens of the configured tenant."""
     import uvicorn
 
     from tenantlab.keys import ensure_tls
     from tenantlab.listening import bind, bound_port, forwarded_headers
-    from tenantlab.todo import build_app, load_settings
+    from tenantlab.logs import UVICORN_LOGGING, AccessLog
+    from tenantlab.todo import TodoApi, load_settings
 
+    start_logging(log_level, log_format)
     settings = load_settings(
         appsettings,
         instance=instance,
@@ -108,7 +114,7 @@ def todo_api(
         settings = settings.model_copy(update={"ca_bundle": tls.ca_bundle})
     sock = bind(settings.host, settings.port, advice="choose another --port", inheritable=True)
     try:
-        app = build_app(settings)
+        todo = TodoApi(settings)
     except BaseException:
         sock.close()
         raise
@@ -117,21 +123,21 @@ def todo_api(
     click.echo(f"  audiences {', '.join(settings.resolved_audiences)}")
     click.echo("press Ctrl+C to stop")
     config = uvicorn.Config(
-        app,
+        AccessLog(todo.app),
         ssl_certfile=str(tls.server_cert),
         ssl_keyfile=str(tls.server_key),
         loop="uvloop",
         http="httptools",
-        access_log=False,
-        log_level="warning",
-        lifespan="off",
+        lifespan="on",  # the app closes its validator's HTTPS client at shutdown
         timeout_graceful_shutdown=5,
         **proxies,
+        **UVICORN_LOGGING,
     )
-    try:
-        uvicorn.Server(config).run(sockets=[sock])
-    finally:
-        sock.close()
+    with todo:
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            sock.close()
 
 
 def _local_tenant(settings: TodoApiSettings) -> TodoApiSettings:

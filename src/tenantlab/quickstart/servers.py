@@ -21,6 +21,7 @@ from typing import Any
 import uvicorn
 
 from tenantlab import listening
+from tenantlab.logs import UVICORN_LOGGING, AccessLog
 
 STARTUP_TIMEOUT = 30.0
 GRACEFUL_SHUTDOWN = 5
@@ -56,15 +57,14 @@ class Servers:
         """Serve `app` on `sock`: HTTPS with the certificate, or plain HTTP if not `tls` (for
         endpoints that are plain HTTP in Azure too, such as the instance metadata service)."""
         config = uvicorn.Config(
-            app,
+            AccessLog(app),
             ssl_certfile=str(self.certfile) if tls else None,
             ssl_keyfile=str(self.keyfile) if tls else None,
             http="httptools",
-            access_log=False,
-            log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
             **listening.forwarded_headers(self.forwarded_allow_ips),
+            **UVICORN_LOGGING,
         )
         self._entries.append((uvicorn.Server(config), sock))
 

@@ -34,6 +34,8 @@ from tenantlab.sts.snapshot import DirectoryCache
 from tenantlab.sts.urls import Endpoints
 
 log = logging.getLogger("tenantlab.sts")
+# One line per token request (tenantlab/logs.py formats it): named fields only, never the form.
+requests_log = logging.getLogger("tenantlab.sts.requests")
 
 CORRELATION_PARAMETER = "client-request-id"
 
@@ -113,12 +115,22 @@ class TokenService:
             )
             await self.send_error(scope, send, errors.internal_error(), form, tenant_segment)
             return
-        await send_bytes(send, 200, render(issued, endpoint), self._headers(scope, form))
+        correlation = correlation_id(scope, form)
+        log_token_request(tenant_segment, form, self._grant_name(form), correlation)
+        await send_bytes(send, 200, render(issued, endpoint), self._headers(correlation))
 
-    def _headers(self, scope: Scope, form: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    def _grant_name(self, form: dict[str, str]) -> str | None:
+        """The grant, for the log: only a grant type we serve (anything else may be a secret
+        pasted in the wrong field)."""
+        grant_type = form.get("grant_type")
+        if grant_type is None:
+            return None
+        return grant_type if grant_type in self._grants else "(unsupported)"
+
+    def _headers(self, correlation: str) -> list[tuple[bytes, bytes]]:
         return [
             *NO_STORE_HEADERS,
-            (b"client-request-id", correlation_id(scope, form).encode()),
+            (b"client-request-id", correlation.encode()),
             (b"x-ms-request-id", str(uuid.uuid4()).encode()),
         ]
 
@@ -132,14 +144,7 @@ class TokenService:
     ) -> None:
         correlation = correlation_id(scope, form)
         trace_id = str(uuid.uuid4())
-        log.info(
-            "token request refused: AADSTS%s %s (tenant %s, client %s, correlation %s)",
-            error.code,
-            error.error,
-            _printable(tenant_segment),
-            _printable(form.get("client_id", "-")),
-            correlation,
-        )
+        log_token_request(tenant_segment, form, self._grant_name(form), correlation, error)
         body = error.render(trace_id=trace_id, correlation_id=correlation, now=self.clock.now())
         headers = [
             *NO_STORE_HEADERS,
@@ -148,6 +153,38 @@ class TokenService:
             *((k.encode(), v.encode()) for k, v in error.headers.items()),
         ]
         await send_bytes(send, error.status, body, headers)
+
+
+def log_token_request(
+    tenant_segment: str,
+    form: dict[str, str],
+    grant: str | None,
+    correlation: str,
+    error: StsError | None = None,
+) -> None:
+    """The token request log's line: who asked for what, and how it ended."""
+    if not requests_log.isEnabledFor(logging.INFO):
+        return
+    fields = {
+        "tenant": _printable(tenant_segment),
+        "client_id": _printable(form["client_id"]) if "client_id" in form else None,
+        "grant": grant,
+        "result": "issued" if error is None else "refused",
+        "aadsts": None if error is None else f"AADSTS{error.code}",
+        "error": None if error is None else error.error,
+        "correlation": correlation,
+    }
+    if error is None:
+        requests_log.info(
+            "token request issued", extra={"fields": fields, "in_message": ("result",)}
+        )
+    else:
+        requests_log.info(
+            "token request refused: AADSTS%s %s",
+            error.code,
+            error.error,
+            extra={"fields": fields, "in_message": ("result", "aadsts", "error")},
+        )
 
 
 def render(issued: IssuedToken, endpoint: str) -> bytes:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import TracebackType
 from typing import Annotated, Any
 
@@ -192,13 +194,18 @@ def build_router(guard: ApiGuard, store: TodoStore, settings: TodoApiSettings) -
 
 
 def create_app(
-    settings: TodoApiSettings, store: TodoStore, authenticator: Authenticator
+    settings: TodoApiSettings,
+    store: TodoStore,
+    authenticator: Authenticator,
+    *,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
     """The ToDo API. `authenticator` is normally a BearerAuthenticator over a TokenValidator."""
     app = FastAPI(
         title="tenantlab ToDo list API",
         description="The protected web API of Microsoft's daemon samples, with real authorization.",
         version="1.0",
+        lifespan=lifespan,
     )
     guard = ApiGuard(authenticator)
     app.include_router(build_router(guard, store, settings))
@@ -279,10 +286,11 @@ class TodoApi:
     """The ToDo API with what it owns: the item database and the validator's HTTPS client.
 
     A context manager, like `DaemonClient`: `with TodoApi(settings) as todo: serve(todo.app)`
-    releases both however the block ends. When the app was served, close the validator on the
-    server's event loop first (`await todo.aclose_validator()`, before the servers stop: an idle
-    keep-alive connection to a stopping server holds its shutdown up); `close()` then only
-    disposes the database. If nothing did, `close()` closes the validator itself.
+    releases both however the block ends. The validator's client must be closed on the loop
+    that served: a server with lifespan events does it at shutdown; without them, call
+    `await todo.aclose_validator()` on that loop before the servers stop (an idle keep-alive
+    connection to a stopping server holds its shutdown up). `close()` then only disposes the
+    database; if nothing closed the validator, `close()` closes it itself.
     """
 
     def __init__(
@@ -298,10 +306,17 @@ class TodoApi:
         self.database: Database = open_todo_database(settings.resolved_database_url)
         try:
             store = TodoStore(self.database, clock)
-            self.app = create_app(settings, store, BearerAuthenticator(self.validator))
+            self.app = create_app(
+                settings, store, BearerAuthenticator(self.validator), lifespan=self._lifespan
+            )
         except BaseException:
             self.database.dispose()
             raise
+
+    @asynccontextmanager
+    async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        yield
+        await self.aclose_validator()
 
     async def aclose_validator(self) -> None:
         self._validator_open = False
