@@ -24,6 +24,7 @@ from tenantlab.config import PlatformSettings
 from tenantlab.platform import Platform
 from tenantlab.quickstart import QuickstartOptions, runner
 from tenantlab.quickstart.servers import Servers, _loop_factory
+from tenantlab.todo import TodoApi
 
 _LOOP = _loop_factory  # the event loop the servers run on
 
@@ -150,17 +151,17 @@ def leak_check(uvloop_warmed: None, monkeypatch: pytest.MonkeyPatch) -> Callable
     # descriptor yet: count the validators made and closed instead.
     made: list[TokenValidator] = []
     closed: list[TokenValidator] = []
-    real_init, real_aclose = TokenValidator.__init__, TokenValidator.aclose
+    real_init, real_aclose = TodoApi.__init__, TokenValidator.aclose
 
-    def init(self: TokenValidator, *args: Any, **kwargs: Any) -> None:
+    def init(self: TodoApi, *args: Any, **kwargs: Any) -> None:
         real_init(self, *args, **kwargs)
-        made.append(self)
+        made.append(self.validator)
 
     async def aclose(self: TokenValidator) -> None:
         closed.append(self)
         await real_aclose(self)
 
-    monkeypatch.setattr(TokenValidator, "__init__", init)
+    monkeypatch.setattr(TodoApi, "__init__", init)
     monkeypatch.setattr(TokenValidator, "aclose", aclose)
 
     def check(ports: list[int]) -> None:
