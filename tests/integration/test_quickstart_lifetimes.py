@@ -37,8 +37,8 @@ STEPS = (
     "cloud port",
     "ToDo port",
     "platform",
-    "TLS certificate",
     "provisioning",
+    "TLS certificate",
     "sample configs",
     "ToDo API",
     "servers starting",
@@ -107,13 +107,13 @@ def _interrupt_after(step: str, monkeypatch: pytest.MonkeyPatch, ports: list[int
     elif step == "ToDo port":
         monkeypatch.setattr(Platform, "open", before(Platform.open))
     elif step == "platform":
-        monkeypatch.setattr(runner, "ensure_tls", before(runner.ensure_tls))
-    elif step == "TLS certificate":
         monkeypatch.setattr(runner, "provision", before(runner.provision))
     elif step == "provisioning":
+        monkeypatch.setattr(runner, "ensure_tls", before(runner.ensure_tls))
+    elif step == "TLS certificate":
         monkeypatch.setattr(runner, "write_sample_configs", before(runner.write_sample_configs))
     elif step == "sample configs":
-        monkeypatch.setattr(runner, "_todo_api", before(runner._todo_api))
+        monkeypatch.setattr(runner, "todo_api", before(runner.todo_api))
     elif step == "ToDo API":
         monkeypatch.setattr(runner, "Servers", before(runner.Servers))
     elif step == "servers starting":
