@@ -325,3 +325,32 @@ def test_curl_and_java_trust_the_local_ca_through_the_environment(
     # Graph says 401 without a token: the TLS handshake with graph.microsoft.com succeeded.
     assert result.stdout.splitlines() == ["401", "200"]
     assert "Picked up JAVA_TOOL_OPTIONS: -Djavax.net.ssl.trustStore=" in result.stderr
+
+
+SEED = """
+tenants:
+  - displayName: Fabrikam
+    domain: fabrikam.onmicrosoft.com
+    type: external
+"""
+
+DISCOVERY_PROBE = """
+import json, socket, requests
+url = "https://fabrikam.ciamlogin.com/fabrikam.onmicrosoft.com/v2.0/.well-known/openid-configuration"
+print(json.dumps({"address": socket.gethostbyname("fabrikam.ciamlogin.com"),
+                  "issuer": requests.get(url).json()["issuer"]}))
+"""
+
+
+def test_seed_provisions_first_and_its_tenants_ciam_host_is_served(tmp_path: Path) -> None:
+    seed = tmp_path / "fabrikam.yaml"
+    seed.write_text(SEED)
+    probe = tmp_path / "probe.py"
+    probe.write_text(DISCOVERY_PROBE)
+    result = tenantlab_run(tmp_path / "home", "--seed", str(seed), "--", sys.executable, str(probe))
+    require_namespaces(result)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["address"] == "127.0.0.1"
+    assert seen["issuer"].startswith("https://login.microsoftonline.com/")
+    assert seen["issuer"].endswith("/v2.0")
