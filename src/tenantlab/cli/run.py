@@ -43,8 +43,37 @@ class NotExecutableFailed(CommandFailed):
     show_default=True,
     help="The ToDo API's port inside the namespace (with --quickstart).",
 )
+@click.option(
+    "--managed-identity",
+    "identity_host",
+    metavar="HOST",
+    help="COMMAND runs on HOST: the instance metadata service at 169.254.169.254 answers with "
+    "HOST's managed identities, and IDENTITY_ENDPOINT/IDENTITY_HEADER are set (App Service).",
+)
+@click.option(
+    "--identity-endpoint",
+    type=click.Choice(["app-service", "imds"]),
+    default="app-service",
+    show_default=True,
+    help="With --managed-identity: imds sets no variable (the SDKs find 169.254.169.254 "
+    "themselves, as on a VM).",
+)
+@click.option(
+    "--managed-identity-tenant",
+    "identity_tenant",
+    metavar="TENANT",
+    help="The tenant of HOST, when hosts of that name have identities in several tenants.",
+)
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-def run(seed_file: Path | None, quickstart: bool, todo_port: int, command: tuple[str, ...]) -> None:
+def run(
+    seed_file: Path | None,
+    quickstart: bool,
+    todo_port: int,
+    identity_host: str | None,
+    identity_endpoint: str,
+    identity_tenant: str | None,
+    command: tuple[str, ...],
+) -> None:
     """Run COMMAND with login.microsoftonline.com, graph.microsoft.com (and the other Entra
     names) served by tenantlab, in private namespaces with only loopback: offline by design.
 
@@ -61,8 +90,17 @@ def run(seed_file: Path | None, quickstart: bool, todo_port: int, command: tuple
     )
 
     settings = load_settings()
+    extensions = []
+    if identity_host is not None:
+        from tenantlab.dropin.managed_identity import ManagedIdentityHost
+
+        extensions.append(ManagedIdentityHost(identity_host, identity_endpoint, identity_tenant))
     options = RunOptions(
-        command=command, seed_file=seed_file, quickstart=quickstart, todo_port=todo_port
+        command=command,
+        seed_file=seed_file,
+        quickstart=quickstart,
+        todo_port=todo_port,
+        extensions=extensions,
     )
     try:
         code = run_command(settings, options)
