@@ -84,9 +84,15 @@ def provision_management_app(
         permissions=MANAGEMENT_PERMISSIONS,
     )
     path = credentials_path(settings, tenant.id)
-    ensure_private_dir(path.parent.parent)
-    ensure_private_dir(path.parent)
-    write_private_file(path, (json.dumps(asdict(credentials), indent=2) + "\n").encode())
+
+    def write() -> None:
+        ensure_private_dir(path.parent.parent)
+        ensure_private_dir(path.parent)
+        write_private_file(path, (json.dumps(asdict(credentials), indent=2) + "\n").encode())
+
+    # Inside a transaction (a tenant file), only once it commits: a rolled-back tenant leaves
+    # no credentials file behind.
+    directory.db.after_commit(write)
     return credentials
 
 

@@ -7,21 +7,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tenantlab.errors import TenantlabError
 from tenantlab.platform import Platform
 from tenantlab.seed.apply import IssuedSecret, SeedApplier, SeedReport
 from tenantlab.seed.spec import SeedFileError, SeedSpec, load_seed_file, parse_seed
 
 
-def apply_seed(platform: Platform, spec: SeedSpec) -> SeedReport:
-    """Make the directory hold what the (validated) file describes; idempotent."""
+def apply_seed(
+    platform: Platform, spec: SeedSpec, *, source: str = "the tenant file", dry_run: bool = False
+) -> SeedReport:
+    """Make the directory hold what the (validated) file describes; idempotent.
+
+    One transaction: all of the file or, when any part fails, none of it (no tenant, app or
+    secret file half made). A directory refusal becomes a SeedFileError naming the place in the
+    file. `dry_run`: do everything, then roll back (`seed --check`: every reference is resolved
+    exactly as applying would resolve it, in the file or in the database).
+    """
     applier = SeedApplier(platform)
-    for tenant in spec.tenants:
-        applier.tenant(tenant)
+    try:
+        with platform.database.transaction(commit=not dry_run):
+            for ti, tenant in enumerate(spec.tenants):
+                applier.tenant(tenant, f"tenants[{ti}]")
+    except SeedFileError:
+        raise
+    except TenantlabError as exc:
+        raise SeedFileError(source, [(applier.at, exc.message)]) from None
     return applier.report
 
 
 def apply_seed_file(platform: Platform, path: Path) -> SeedReport:
-    return apply_seed(platform, load_seed_file(path))
+    return apply_seed(platform, load_seed_file(path), source=str(path))
 
 
 __all__ = [

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from tenantlab.clock import iso_z
@@ -68,12 +69,14 @@ class SeedApplier:
         self.platform = platform
         self.directory: Directory = platform.directory
         self.report = SeedReport()
+        self.at = ""  # where in the file the applier is, for errors: tenants[0].apps[1].grants[0]
 
     def note(self, message: str) -> None:
         self.report.changes.append(message)
 
-    def tenant(self, spec: TenantSpec) -> Tenant:
+    def tenant(self, spec: TenantSpec, at: str = "tenants[0]") -> Tenant:
         d = self.directory
+        self.at = at
         found = d.find_tenant(spec.initial_domain)
         if found is None and spec.id is not None and d.find_tenant(spec.id) is not None:
             raise Conflict(f"tenant id {spec.id} already belongs to a tenant with another domain")
@@ -98,11 +101,16 @@ class SeedApplier:
                     d.add_domain(tenant=found.id, domain=name)
                     self.note(f"added domain {name} to {spec.initial_domain}")
         self.report.tenants.append(found)
-        apps = [self.application(found, app) for app in spec.apps]
-        for app, app_spec in zip(apps, spec.apps, strict=True):
+        apps = []
+        for ai, app_spec in enumerate(spec.apps):
+            self.at = f"{at}.apps[{ai}]"
+            apps.append(self.application(found, app_spec))
+        for ai, (app, app_spec) in enumerate(zip(apps, spec.apps, strict=True)):
+            self.at = f"{at}.apps[{ai}]"
             self.secrets(found, app, app_spec)
-            self.grants(found, app, app_spec)
-        for user in spec.users:
+            self.grants(found, app, app_spec, at=self.at)
+        for ui, user in enumerate(spec.users):
+            self.at = f"{at}.users[{ui}]"
             self.user(found, spec, user)
         for identity in spec.managedIdentities:
             self.managed_identity(found, identity)
@@ -214,7 +222,8 @@ class SeedApplier:
             )
             self.report.secrets.append(issued)
             if issued.secret_text is not None:
-                self._keep_secret(issued)
+                # Written once the file's transaction commits: a failed apply keeps no value.
+                self.platform.database.after_commit(partial(self._keep_secret, issued))
 
     def _keep_secret(self, issued: IssuedSecret) -> None:
         """Append the new value to `{home}/secrets/{appId}.json` (0600 in a 0700 folder)."""
@@ -239,9 +248,10 @@ class SeedApplier:
         )
         write_private_file(path, (json.dumps(entries, indent=2) + "\n").encode("utf-8"))
 
-    def grants(self, tenant: Tenant, app: Application, spec: AppSpec) -> None:
+    def grants(self, tenant: Tenant, app: Application, spec: AppSpec, at: str = "") -> None:
         d = self.directory
-        for grant in spec.grants:
+        for gi, grant in enumerate(spec.grants):
+            self.at = f"{at}.grants[{gi}]"
             for role in grant.roles:
                 before = d.revision()
                 d.grant_app_role(

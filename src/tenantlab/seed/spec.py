@@ -37,6 +37,14 @@ class SeedFileError(ConfigError):
         self.problems = problems
 
 
+class SeedSyntaxError(SeedFileError):
+    """The file is not YAML (or JSON) at all: one line, `file:line:column: problem`."""
+
+    def __init__(self, message: str) -> None:
+        ConfigError.__init__(self, message)
+        self.problems = [("", message)]
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -150,10 +158,24 @@ def load_seed_file(path: Path) -> SeedSpec:
         raise ConfigError(f"cannot read the tenant file {source}: {exc}") from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        where = getattr(exc, "problem_mark", None) or getattr(exc, "lineno", None)
-        raise SeedFileError(source, [("", f"not valid YAML/JSON ({where}): {exc}")]) from None
+    except json.JSONDecodeError as exc:
+        where = f"{source}:{exc.lineno}:{exc.colno}"
+        raise SeedSyntaxError(f"{where}: not valid JSON: {exc.msg}") from None
+    except yaml.YAMLError as exc:
+        raise SeedSyntaxError(_yaml_problem(source, exc)) from None
     return parse_seed(data, source)
+
+
+def _yaml_problem(source: str, exc: yaml.YAMLError) -> str:
+    """`file:line:column: problem`, the way compilers say it (PyYAML counts from 0)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "not valid YAML"
+    context = getattr(exc, "context", None)
+    if context and context != problem:
+        problem = f"{problem} ({context})"
+    if mark is None:
+        return f"{source}: not valid YAML: {problem}"
+    return f"{source}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {problem}"
 
 
 def parse_seed(data: Any, source: str = "the tenant file") -> SeedSpec:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tenantlab.config import prepare_private_file
@@ -88,6 +89,12 @@ class Database:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self._lock = threading.Lock()
+        # The session of the `transaction()` running in this thread/context, if any, and what
+        # to do once it commits.
+        self._ambient: ContextVar[Session | None] = ContextVar(f"db-{id(self)}", default=None)
+        self._after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+            f"db-after-commit-{id(self)}", default=None
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,7 +102,15 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on any exception."""
+        """A unit of work: commits on success, rolls back on any exception.
+
+        Inside `transaction()` it is that transaction's session: flushed, not committed.
+        """
+        ambient = self._ambient.get()
+        if ambient is not None:
+            yield ambient
+            ambient.flush()
+            return
         with self.sessions() as session:
             try:
                 yield session
@@ -103,6 +118,45 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def transaction(self, *, commit: bool = True) -> Iterator[None]:
+        """One unit of work around the whole block: every `session()` in it (any service, this
+        thread) shares one session, and it all commits at the end or none of it does.
+
+        `commit=False` rolls back at the end even on success: a dry run. Work outside the database
+        (files) registered with `after_commit` runs only once the commit succeeded.
+        """
+        if self._ambient.get() is not None:
+            raise RuntimeError("a transaction is already open on this database")
+        callbacks: list[Callable[[], None]] = []
+        with self.sessions() as session:
+            ambient = self._ambient.set(session)
+            pending = self._after_commit.set(callbacks)
+            try:
+                yield
+                if commit:
+                    session.commit()
+                else:
+                    session.rollback()
+                    callbacks.clear()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                self._ambient.reset(ambient)
+                self._after_commit.reset(pending)
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the open `transaction()` commits (never if it rolls back); now,
+        when no transaction is open (each `session()` has committed already)."""
+        callbacks = self._after_commit.get()
+        if callbacks is None:
+            callback()
+        else:
+            callbacks.append(callback)
 
     def migrate(self, version_table: str = "alembic_version") -> None:
         from alembic import command
@@ -135,7 +189,25 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         ) from None
     except ModuleNotFoundError as exc:
         raise StorageError(f"no database driver for {safe_url(url)}: {exc.name}") from None
+    except (DatabaseError, UnicodeDecodeError) as exc:
+        raise damaged_database(url, exc) from None
     return database
+
+
+def damaged_database(url: str, exc: BaseException) -> StorageError:
+    """One line for a database whose content cannot be read: which file, and what to do."""
+    orig = getattr(exc, "orig", None) or exc
+    reason = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        reason = "file is not a database"
+    path = make_url(url).database if url.startswith("sqlite") else None
+    if path and path != ":memory:":
+        return StorageError(
+            f"the database file {path} is damaged ({reason}): move it aside "
+            f"(mv {path} {path}.damaged) to start again with an empty directory, "
+            "or restore a backup"
+        )
+    return StorageError(f"cannot read the database {safe_url(url)}: {reason}")
 
 
 def bump_revision(session: Session) -> None:

@@ -10,9 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import DatabaseError
 
 from tenantlab.clock import SYSTEM_CLOCK, Clock
-from tenantlab.storage import Database, StorageError, open_database, safe_url
+from tenantlab.storage import (
+    Database,
+    StorageError,
+    damaged_database,
+    open_database,
+    safe_url,
+)
 from tenantlab.todo.schema import VERSION_TABLE, TodoItem
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -43,6 +50,9 @@ def open_todo_database(url: str) -> Database:
     config.attributes["connection_engine"] = database.engine
     try:
         command.upgrade(config, "head")
+    except DatabaseError as exc:
+        database.dispose()
+        raise damaged_database(url, exc) from None
     except Exception as exc:
         database.dispose()
         raise StorageError(f"cannot migrate the ToDo tables in {safe_url(url)}: {exc}") from None

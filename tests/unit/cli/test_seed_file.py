@@ -247,12 +247,11 @@ def test_a_file_that_is_not_yaml_says_so(tmp_path: Path) -> None:
 
 
 def test_a_tenant_id_that_disagrees_with_the_directory_is_a_conflict(platform: Platform) -> None:
-    from tenantlab.directory.errors import Conflict
-
     platform.directory.create_tenant(display_name="Contoso", domain="contoso")
     data = minimal()
     data["tenants"][0]["id"] = "11111111-1111-1111-1111-111111111111"
-    with pytest.raises(Conflict, match="belongs to tenant"):
+    # The directory's refusal names the place in the file (and the file applies all or nothing).
+    with pytest.raises(SeedFileError, match=r"tenants\[0\]: the domain .* belongs to tenant"):
         apply_seed(platform, parse_seed(data))
 
 
