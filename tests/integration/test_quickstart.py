@@ -83,7 +83,13 @@ def test_quickstart_once_runs_every_step_then_a_second_run_reuses_the_tenants(
     assert "token    from the cache" in out  # getApp reuses getUsers' Graph token
     assert "roles    ToDoList.Read.All, ToDoList.ReadWrite.All" in out
     assert out.count("Graph API call result: ") == 2
-    assert '"displayName": "daemon-console-app"' in out
+    # getApp: the Overview page's fields; the whole object in a file, not on the console.
+    assert "   Display name             daemon-console-app" in out
+    assert f"   Directory (tenant) ID    {tenant_ids(out)['Contoso']}" in out
+    assert '"displayName": "daemon-console-app"' not in out
+    full = json.loads((home / "quickstart" / "getApp.json").read_text())
+    assert full["displayName"] == "daemon-console-app"
+    assert f"   Application (client) ID  {full['appId']}" in out
     assert "Message: Eat bread" in out
     assert out.rstrip().endswith("stopped")
     assert "There are no to-do's in server" in out

@@ -48,6 +48,7 @@ def _run(
     daemon: bool,
     once: bool,
     as_microsoft: bool = False,
+    verbose: bool = False,
 ) -> None:
     from tenantlab.quickstart import QuickstartOptions, run
 
@@ -64,6 +65,7 @@ def _run(
         run_daemon=daemon,
         once=once,
         forwarded_allow_ips=forwarded_allow_ips,
+        verbose=verbose,
     )
     try:
         code = run(settings, options, sys.stdout)
@@ -76,11 +78,17 @@ def _run(
 @click.command()
 @_port_options
 @click.option("--once", is_flag=True, help="Exit when the daemon is done (exit 0: every step ok).")
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Also print getApp's whole application object (always in a file).",
+)
 def quickstart(
     port: int | None,
     todo_port: int,
     out: Path | None,
     once: bool,
+    verbose: bool,
     forwarded_allow_ips: str | None,
     log_level: str,
     log_format: str,
@@ -91,7 +99,7 @@ def quickstart(
     stay up with a status panel until Ctrl+C.
     """
     logs = (log_level, log_format)
-    _run(port, todo_port, out, forwarded_allow_ips, logs, daemon=True, once=once)
+    _run(port, todo_port, out, forwarded_allow_ips, logs, daemon=True, once=once, verbose=verbose)
 
 
 @click.command()

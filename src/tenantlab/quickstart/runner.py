@@ -44,6 +44,7 @@ class QuickstartOptions:
     run_daemon: bool = True  # False: `tenantlab up`
     once: bool = False
     forwarded_allow_ips: str | None = None  # proxies whose X-Forwarded-* are trusted; None: none
+    verbose: bool = False  # getApp prints the whole application object too
 
 
 def _display(path: Path) -> str:
@@ -113,7 +114,9 @@ def run(settings: PlatformSettings, options: QuickstartOptions, stream: TextIO) 
             )
             ok = True
             if options.run_daemon:
-                results = run_steps(configs, provisioned, endpoints, stream)
+                results = run_steps(
+                    configs, provisioned, endpoints, stream, verbose=options.verbose
+                )
                 ok, text = summary(results)
                 console.line()
                 console.line(f"quickstart: {text} ({time.perf_counter() - started:.1f} s)")

@@ -119,8 +119,14 @@ def run_steps(
     provisioned: Provisioned,
     endpoints: Endpoints,
     stream: TextIO,
+    *,
+    verbose: bool = False,
 ) -> list[StepResult]:
-    """getUsers, getApp, the ToDo scenario, then getUsers with the certificate credential."""
+    """getUsers, getApp, the ToDo scenario, then getUsers with the certificate credential.
+
+    getApp shows the fields Microsoft's quickstart has people record from the app's Overview
+    page; the whole application object goes to a file (and to the console with `verbose`).
+    """
     console = Console(stream)
     p = provisioned
     graph_users = f"{endpoints.cloud}/v1.0/users"
@@ -140,7 +146,13 @@ def run_steps(
         app = client.graph.get_application(
             object_id=p.workforce_daemon.object_id, app_id=client.settings.client_id
         )
-        out.line(json.dumps(app, indent=2))
+        full = configs.folder / "getApp.json"
+        full.write_text(json.dumps(app, indent=2) + "\n", encoding="utf-8")
+        for label, value in overview_fields(app, p.workforce.id):
+            out.line(f"   {label:<24} {value}")
+        out.line(f"   the whole application object: {_display_path(full)}")
+        if verbose:
+            out.line(json.dumps(app, indent=2))
 
     def scenario(out: Console, client: DaemonClient) -> None:
         _token_header(out, client, client.settings.api_scope or "")
@@ -169,6 +181,25 @@ def run_steps(
         for client in clients.values():
             client.close()
     return results
+
+
+def overview_fields(app: dict[str, object], tenant_id: str) -> list[tuple[str, str]]:
+    """What the quickstart records from the app registration's Overview page, from Graph's
+    `application` (the tenant id is not one of its properties: the caller knows it)."""
+    secrets = app.get("passwordCredentials") or []
+    certificates = app.get("keyCredentials") or []
+    counts = (
+        f"{len(secrets) if isinstance(secrets, list) else 0} secret(s), "
+        f"{len(certificates) if isinstance(certificates, list) else 0} certificate(s)"
+    )
+    return [
+        ("Display name", str(app.get("displayName", ""))),
+        ("Application (client) ID", str(app.get("appId", ""))),
+        ("Object ID", str(app.get("id", ""))),
+        ("Directory (tenant) ID", tenant_id),
+        ("Supported account types", str(app.get("signInAudience", ""))),
+        ("Client credentials", counts),
+    ]
 
 
 def _run_step(

@@ -34,3 +34,31 @@ def test_the_verdict_names_every_failed_step() -> None:
     )
     assert not ok
     assert text == "2 of 3 steps failed: ToDo scenario, x"
+
+
+def test_get_app_shows_the_overview_fields_the_quickstart_records() -> None:
+    from tenantlab.quickstart.steps import overview_fields
+
+    app = {
+        "id": "6bb4d330-0000-4000-8000-000000000001",
+        "appId": "0f8d2c4e-0000-4000-8000-000000000002",
+        "displayName": "daemon-console-app",
+        "signInAudience": "AzureADMyOrg",
+        "passwordCredentials": [{"keyId": "k"}],
+        "keyCredentials": [],
+        "requiredResourceAccess": [{"resourceAppId": "x"}],
+    }
+    assert overview_fields(app, "eb96d44b-0000-4000-8000-000000000003") == [
+        ("Display name", "daemon-console-app"),
+        ("Application (client) ID", "0f8d2c4e-0000-4000-8000-000000000002"),
+        ("Object ID", "6bb4d330-0000-4000-8000-000000000001"),
+        ("Directory (tenant) ID", "eb96d44b-0000-4000-8000-000000000003"),
+        ("Supported account types", "AzureADMyOrg"),
+        ("Client credentials", "1 secret(s), 0 certificate(s)"),
+    ]
+
+
+def test_quickstart_takes_verbose() -> None:
+    from tenantlab.cli import cli
+
+    assert "verbose" in {p.name for p in cli.commands["quickstart"].params}
