@@ -45,6 +45,34 @@ GRAPH_SCOPES: tuple[tuple[str, str], ...] = (
     ("Directory.Read.All", "06da0dbc-49e2-44d2-8312-53f166ab848a"),
 )
 
+# Microsoft's consent texts for those scopes: (admin display name, admin description,
+# user display name, user description).
+GRAPH_SCOPE_TEXTS: dict[str, tuple[str, str, str, str]] = {
+    "User.Read": (
+        "Sign in and read user profile",
+        "Allows users to sign-in to the app, and allows the app to read the profile of signed-in "
+        "users. It also allows the app to read basic company information of signed-in users.",
+        "Sign you in and read your profile",
+        "Allows you to sign in to the app with your organizational account and let the app read "
+        "your profile. It also allows the app to read basic company information.",
+    ),
+    "User.Read.All": (
+        "Read all users' full profiles",
+        "Allows the app to read the full set of profile properties, reports, and managers of "
+        "other users in your organization, on behalf of the signed-in user.",
+        "Read all users' full profiles",
+        "Allows the app to read the full set of profile properties, reports, and managers of "
+        "other users in your organization, on your behalf.",
+    ),
+    "Directory.Read.All": (
+        "Read directory data",
+        "Allows the app to read data in your organization's directory, such as users, groups "
+        "and apps.",
+        "Read directory data",
+        "Allows the app to read data in your organization's directory.",
+    ),
+}
+
 GRAPH_DISPLAY_NAME = "Microsoft Graph"
 
 
@@ -67,13 +95,13 @@ def graph_app_roles() -> list[dict[str, Any]]:
 def graph_scopes() -> list[dict[str, Any]]:
     return [
         {
-            "adminConsentDescription": value,
-            "adminConsentDisplayName": value,
+            "adminConsentDescription": GRAPH_SCOPE_TEXTS[value][1],
+            "adminConsentDisplayName": GRAPH_SCOPE_TEXTS[value][0],
             "id": scope_id,
             "isEnabled": True,
             "type": "User" if value == "User.Read" else "Admin",
-            "userConsentDescription": value,
-            "userConsentDisplayName": value,
+            "userConsentDescription": GRAPH_SCOPE_TEXTS[value][3],
+            "userConsentDisplayName": GRAPH_SCOPE_TEXTS[value][2],
             "value": value,
         }
         for value, scope_id in GRAPH_SCOPES

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
 from tenantlab.clock import iso_z
 
 
@@ -11,6 +13,12 @@ def utc(epoch: float) -> str:
 
 def day(epoch: float) -> str:
     return iso_z(epoch)[:10]
+
+
+def day_html(epoch: float) -> Markup:
+    """The date as a <time> element that never breaks inside ("2026-\n12-04")."""
+    text = day(epoch)
+    return Markup('<time class="date" datetime="{0}">{0}</time>').format(text)
 
 
 def relative_time(epoch: float, now: float) -> str:

@@ -27,7 +27,7 @@ from tenantlab.directory import DirectoryError, NotFound
 from tenantlab.platform import Platform
 from tenantlab.portal import urls
 from tenantlab.portal.admin import LocalAdministrator, PortalSettings
-from tenantlab.portal.formatting import day, relative_time, utc
+from tenantlab.portal.formatting import day_html, relative_time, utc
 from tenantlab.portal.security import (
     CSRF_FIELD,
     SignInThrottle,
@@ -74,7 +74,7 @@ def create_templates(platform: Platform) -> Jinja2Templates:
     )
     clock = platform.clock
     env.filters["utc"] = utc
-    env.filters["day"] = day
+    env.filters["day"] = day_html
     env.globals["relative"] = lambda epoch: relative_time(epoch, clock.now())
     env.globals["urls"] = urls
     env.globals["origin"] = platform.settings.origin
