@@ -35,6 +35,8 @@ class PlatformSettings(BaseSettings):
     public_url: str | None = None
     # Extra DNS names / IPs for the TLS server certificate (comma separated in the environment).
     tls_names: list[str] = Field(default_factory=list)
+    # Sign-in records older than this many days are pruned (Entra keeps them 30 days).
+    sign_in_retention_days: float = Field(default=30, gt=0)
 
     @field_validator("home", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from tenantlab import bootstrap
 from tenantlab.clock import SYSTEM_CLOCK, Clock
 from tenantlab.config import PlatformSettings, ensure_private_dir
 from tenantlab.directory import Directory, SecretDigests, holds_peppered_digests
+from tenantlab.directory.sign_ins import SignInLog
 from tenantlab.keys import KeyStore
 from tenantlab.keys.secret_pepper import load_secret_pepper
 from tenantlab.storage import Database, open_database
@@ -20,6 +21,7 @@ class Platform:
     directory: Directory
     keys: KeyStore
     clock: Clock
+    sign_ins: SignInLog
 
     @classmethod
     def open(cls, settings: PlatformSettings, clock: Clock = SYSTEM_CLOCK) -> Platform:
@@ -44,7 +46,9 @@ class Platform:
             directory=directory,
             keys=KeyStore(database, settings.signing_keys_dir, clock),
             clock=clock,
+            sign_ins=SignInLog(database, clock, retention_days=settings.sign_in_retention_days),
         )
 
     def close(self) -> None:
+        self.sign_ins.close()  # the records still queued reach the database first
         self.database.dispose()

@@ -275,3 +275,32 @@ class SigningKey(Base):
     # Set when a newer key takes over signing; the key stays published until remove_after.
     retired_at: Mapped[float | None] = mapped_column(Float, default=None)
     remove_after: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class SignIn(Base):
+    """One token request's outcome, in the fields of Graph's `signIn` (auditLogs/signIns).
+
+    Written in batches by `directory.sign_ins.SignInLog`, never on the request path; listed newest
+    first by keyset on (tenant_id, created_at, id). Holds no secret, assertion or token.
+    """
+
+    __tablename__ = "sign_ins"
+    __table_args__ = (Index("ix_sign_ins_tenant_created", "tenant_id", "created_at", "id"),)
+    id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    # No foreign key: a record outlives a deleted app and is pruned by age, not by cascade.
+    tenant_id: Mapped[str] = mapped_column(GUID)
+    created_at: Mapped[float] = mapped_column(Float)
+    app_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    app_display_name: Mapped[str | None] = mapped_column(String(256), default=None)
+    service_principal_id: Mapped[str | None] = mapped_column(GUID, default=None)
+    resource_id: Mapped[str | None] = mapped_column(GUID, default=None)
+    resource_display_name: Mapped[str | None] = mapped_column(String(256), default=None)
+    ip_address: Mapped[str | None] = mapped_column(String(64), default=None)
+    client_credential_type: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(32))  # one of signInEventTypes
+    grant_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    error_code: Mapped[int] = mapped_column(Integer)  # the AADSTS number; 0 on success
+    failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    correlation_id: Mapped[str] = mapped_column(GUID)
+    user_id: Mapped[str | None] = mapped_column(GUID, default=None)
+    user_principal_name: Mapped[str | None] = mapped_column(String(256), default=None)

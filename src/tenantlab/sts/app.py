@@ -67,6 +67,7 @@ class StsApp:
             endpoints=self.endpoints,
             clock=platform.clock,
             directory=platform.directory,
+            sign_ins=platform.sign_ins,
         )
         if federated_keys is None:
             fetch = https_fetcher([platform.settings.ca_bundle_path])

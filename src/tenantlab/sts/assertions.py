@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
+from tenantlab.directory.sign_ins import CLIENT_ASSERTION, FEDERATED_CREDENTIAL
 from tenantlab.sts.client_assertion import (
     AudiencePolicy,
     parse_assertion,
@@ -47,7 +48,8 @@ class JwtBearerVerifier:
 
     def __init__(self, federated_keys: FederatedKeyCache) -> None:
         self.federated_keys = federated_keys
-        self._accepted: dict[tuple[str, str, str, int, bytes], tuple[float, float]] = {}
+        # Accepted assertions: (valid from, valid until, credential type for the sign-in log).
+        self._accepted: dict[tuple[str, str, str, int, bytes], tuple[float, float, str]] = {}
 
     async def __call__(self, context: AssertionContext) -> str:
         key = (
@@ -59,6 +61,8 @@ class JwtBearerVerifier:
         )
         window = self._accepted.get(key)
         if window is not None and window[0] <= context.now < window[1]:
+            if context.facts is not None:
+                context.facts.client_credential_type = window[2]
             return ACR_CERTIFICATE
         window = await self._verify(context)
         if len(self._accepted) >= self.MAX_REMEMBERED:
@@ -66,7 +70,7 @@ class JwtBearerVerifier:
         self._accepted[key] = window
         return ACR_CERTIFICATE
 
-    async def _verify(self, context: AssertionContext) -> tuple[float, float]:
+    async def _verify(self, context: AssertionContext) -> tuple[float, float, str]:
         parsed = parse_assertion(context.assertion)
         client = context.client
         issuer = parsed.claim_str("iss")
@@ -82,7 +86,9 @@ class JwtBearerVerifier:
                 audience=audience_policy(context),
                 now=context.now,
             )
-            return match.valid_from, match.valid_until
+            return match.valid_from, match.valid_until, CLIENT_ASSERTION
+        if context.facts is not None:
+            context.facts.client_credential_type = FEDERATED_CREDENTIAL
         specs = [
             FederatedCredentialSpec(f.name, f.name, f.issuer, f.subject, f.audiences)
             for f in client.federated
@@ -94,4 +100,4 @@ class JwtBearerVerifier:
             keys=self.federated_keys,
             now=context.now,
         )
-        return federated.valid_from, federated.valid_until
+        return federated.valid_from, federated.valid_until, FEDERATED_CREDENTIAL

@@ -21,7 +21,8 @@ from urllib.parse import unquote_plus
 import anyio.to_thread
 
 from tenantlab.directory import Directory
-from tenantlab.ids import EMPTY_GUID
+from tenantlab.directory.sign_ins import CLIENT_ASSERTION, CLIENT_SECRET, SignInFacts
+from tenantlab.ids import EMPTY_GUID, is_guid
 from tenantlab.sts import errors
 from tenantlab.sts.snapshot import ClientEntry, DirectoryCache, PasswordEntry, TenantSnapshot
 from tenantlab.sts.urls import Endpoints
@@ -60,6 +61,7 @@ class AssertionContext:
     assertion: str
     endpoints: Endpoints
     now: float
+    facts: SignInFacts | None = None  # the verifier says which credential it was
 
 
 AssertionVerifier = Callable[[AssertionContext], Awaitable[str]]
@@ -158,6 +160,23 @@ def find_client(
     return snapshot, client
 
 
+def note_client_attempt(facts: SignInFacts, presented: PresentedCredentials) -> None:
+    """The app the request names (a GUID only: anything else may be a pasted secret) and the
+    kind of credential it presented, known before anything is checked."""
+    if is_guid(presented.client_id):
+        facts.app_id = presented.client_id.lower()
+    if presented.secret is not None:
+        facts.client_credential_type = CLIENT_SECRET
+    elif presented.assertion is not None:
+        facts.client_credential_type = CLIENT_ASSERTION
+
+
+def note_client(facts: SignInFacts, client: ClientEntry) -> None:
+    facts.app_id = client.app_id
+    facts.app_display_name = client.display_name
+    facts.service_principal_id = client.service_principal_id
+
+
 class ClientAuthentication:
     """Authenticates clients for one token service; assertion verifiers are registered per type.
 
@@ -183,9 +202,14 @@ class ClientAuthentication:
         presented: PresentedCredentials,
         tenant_label: str,
         now: float,
+        facts: SignInFacts | None = None,
     ) -> AuthenticatedClient:
         cache = self.cache
+        if facts is not None:
+            note_client_attempt(facts, presented)
         snapshot, client = find_client(cache, snapshot, presented.client_id, tenant_label)
+        if facts is not None:
+            note_client(facts, client)
         if not client.enabled:
             raise errors.client_disabled(client.app_id, client.display_name)
         if presented.secret is not None:
@@ -218,7 +242,7 @@ class ClientAuthentication:
                     f"client_assertion_type must be '{JWT_BEARER_ASSERTION}'."
                 )
             acr = await verifier(
-                AssertionContext(snapshot, client, presented.assertion, self.endpoints, now)
+                AssertionContext(snapshot, client, presented.assertion, self.endpoints, now, facts)
             )
             return AuthenticatedClient(client, acr, presented.method, snapshot)
         raise errors.credentials_missing()

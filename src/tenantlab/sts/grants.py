@@ -65,5 +65,6 @@ class ClientCredentialsGrant:
             presented=presented_credentials(form, request.authorization),
             tenant_label=request.tenant_segment,
             now=request.now,
+            facts=request.facts,
         )
-        return self.issuer.issue_app_token(authenticated, identifier, request.now)
+        return self.issuer.issue_app_token(authenticated, identifier, request.now, request.facts)

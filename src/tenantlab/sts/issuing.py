@@ -10,9 +10,10 @@ built, so it never needs the service that dispatches to it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from tenantlab.directory.sign_ins import SignInFacts
 from tenantlab.ids import MICROSOFT_GRAPH_RESOURCE
 from tenantlab.keys import KeyStore
 from tenantlab.sts import errors
@@ -30,6 +31,8 @@ class TokenRequest:
     snapshot: TenantSnapshot | None  # None for /common, /organizations, /consumers
     authorization: bytes | None
     now: float
+    # What the sign-in log will say about this request; grants fill it as they learn.
+    facts: SignInFacts = field(default_factory=SignInFacts)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ def check_assignment(
         raise errors.assignment_required(
             client.app_id, client.display_name, resource.app_id, resource.display_name
         )
+
+
+def note_resource(facts: SignInFacts, resource: ResourceEntry) -> None:
+    facts.resource_id = resource.app_id
+    facts.resource_display_name = resource.display_name
 
 
 @dataclass(frozen=True)
@@ -103,10 +111,16 @@ class TokenIssuer:
         )
 
     def issue_app_token(
-        self, caller: AuthenticatedClient, identifier: str, now: float
+        self,
+        caller: AuthenticatedClient,
+        identifier: str,
+        now: float,
+        facts: SignInFacts | None = None,
     ) -> IssuedToken:
         """An app-only access token for `caller` to call the resource named by `identifier`."""
         snapshot, resource, canonical = self.find_resource(caller.snapshot, identifier)
+        if facts is not None:
+            note_resource(facts, resource)
         check_assignment(snapshot, caller, resource)
         roles = snapshot.role_values(
             caller.client.service_principal_id, resource.service_principal_id

@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from tenantlab.directory.errors import DirectoryError
 from tenantlab.directory.managed_identities import SYSTEM_ASSIGNED, ManagedIdentityView
+from tenantlab.directory.sign_ins import MANAGED_IDENTITY, MANAGED_IDENTITY_CREDENTIAL, SignInFacts
 from tenantlab.keys.host_secrets import HostName, HostSecrets
 from tenantlab.platform import Platform
 from tenantlab.sts import tenancy
@@ -113,7 +114,7 @@ class ManagedIdentityApp:
                 raise EndpointError(
                     400, "invalid_request", "Required query variable 'api-version' is missing"
                 )
-            issued, identity = self._issue(host, query, IMDS_SELECTORS)
+            issued, identity = self._issue(host, query, IMDS_SELECTORS, str(uuid.uuid4()), scope)
         except EndpointError as exc:
             await send_json(send, exc.status, _imds_error(exc.error, exc.description))
             return
@@ -151,7 +152,7 @@ class ManagedIdentityApp:
                     "invalid_request",
                     f"api-version must be {APP_SERVICE_API_VERSION} with X-IDENTITY-HEADER.",
                 )
-            issued, identity = self._issue(host, query, APP_SERVICE_SELECTORS)
+            issued, identity = self._issue(host, query, APP_SERVICE_SELECTORS, correlation, scope)
         except EndpointError as exc:
             message = exc.description
             if exc.description == identity_not_found().description:
@@ -174,7 +175,12 @@ class ManagedIdentityApp:
     # -- shared ---------------------------------------------------------------------------------
 
     def _issue(
-        self, host: HostName | None, query: dict[str, str], selectors: dict[str, str]
+        self,
+        host: HostName | None,
+        query: dict[str, str],
+        selectors: dict[str, str],
+        correlation: str,
+        scope: Scope,
     ) -> tuple[IssuedToken, ManagedIdentityView]:
         resource = query.get("resource", "").strip()
         if not resource:
@@ -193,6 +199,16 @@ class ManagedIdentityApp:
             raise identity_not_found()
         identity = self._identity(host, picked[0] if picked else None, selectors)
         now = self.platform.clock.now()
+        client_address = scope.get("client")
+        facts = SignInFacts(
+            tenant_id=identity.tenant_id,
+            app_id=identity.client_id,
+            app_display_name=identity.name,
+            service_principal_id=identity.principal_id,
+            client_credential_type=MANAGED_IDENTITY_CREDENTIAL,
+            event_type=MANAGED_IDENTITY,
+            ip_address=str(client_address[0])[:64] if client_address else None,
+        )
         try:
             revision = self.issuer.cache.revision()
             snapshot = tenancy.resolve_tenant(self.issuer.cache, identity.tenant_id, revision)
@@ -211,10 +227,15 @@ class ManagedIdentityApp:
                 method="managed_identity",
                 snapshot=snapshot,
             )
-            return self.issuer.issue_app_token(caller, resource, now), identity
+            issued = self.issuer.issue_app_token(caller, resource, now, facts)
         except StsError as exc:
             log.info("managed identity token refused: AADSTS%s (%s)", exc.code, identity.name)
+            self.platform.sign_ins.record(
+                facts, correlation_id=correlation, error_code=exc.code, failure_reason=exc.text
+            )
             raise EndpointError(400, exc.error, str(exc)) from None
+        self.platform.sign_ins.record(facts, correlation_id=correlation)
+        return issued, identity
 
     def _identity(
         self, host: HostName, picked: tuple[str, str] | None, selectors: dict[str, str]

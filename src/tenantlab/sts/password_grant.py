@@ -26,10 +26,17 @@ from argon2.exceptions import VerificationError
 from starlette.concurrency import run_in_threadpool
 
 from tenantlab.directory import Directory, DirectoryError
+from tenantlab.directory.sign_ins import INTERACTIVE_USER, SignInFacts
 from tenantlab.ids import b64url
 from tenantlab.sts import errors
 from tenantlab.sts.claims import BACKDATE, TOKEN_LIFETIME, refresh_handle
-from tenantlab.sts.clientauth import ClientAuthentication, find_client, presented_credentials
+from tenantlab.sts.clientauth import (
+    ClientAuthentication,
+    find_client,
+    note_client,
+    note_client_attempt,
+    presented_credentials,
+)
 from tenantlab.sts.errors import (
     account_locked,
     consent_required,
@@ -38,7 +45,7 @@ from tenantlab.sts.errors import (
     user_disabled,
 )
 from tenantlab.sts.grants import OIDC_SCOPES
-from tenantlab.sts.issuing import IssuedToken, TokenIssuer, TokenRequest
+from tenantlab.sts.issuing import IssuedToken, TokenIssuer, TokenRequest, note_resource
 from tenantlab.sts.lockout import InProcessLockouts, LockoutCounters
 from tenantlab.sts.snapshot import ClientEntry, ResourceEntry, TenantSnapshot
 from tenantlab.sts.urls import Endpoints
@@ -97,7 +104,7 @@ class PasswordGrant:
         return PasswordHasher().hash(uuid.uuid4().hex)
 
     def _sign_in(
-        self, snapshot: TenantSnapshot, username: str, password: str, now: float
+        self, snapshot: TenantSnapshot, username: str, password: str, now: float, facts: SignInFacts
     ) -> SignedInUser:
         """Runs in a worker thread: a database read and one argon2 verification (none if locked).
 
@@ -109,6 +116,9 @@ class PasswordGrant:
             user = self.directory.get_user(tenant=tenant_id, key=username)
         except DirectoryError:
             user = None
+        if user is not None:  # an existing user's name only: a mistyped one may be a password
+            facts.user_id = user.id
+            facts.user_principal_name = user.user_principal_name
         account = f"{tenant_id}/{user.id if user is not None else 'name:' + username.lower()}"
         if self.lockouts.locked_until(account) > now:
             raise account_locked()
@@ -162,14 +172,17 @@ class PasswordGrant:
                 presented=presented,
                 tenant_label=request.tenant_segment,
                 now=request.now,
+                facts=request.facts,
             )
             return caller.snapshot, caller.client, caller.acr
         # A public client (MSAL's PublicClientApplication) proves nothing about itself. The
         # directory has no isFallbackPublicClient flag, so an app with any credential registered
         # counts as confidential and must present one, as Entra demands (AADSTS7000218).
+        note_client_attempt(request.facts, presented)
         snapshot, client = find_client(
             self.clients.cache, request.snapshot, presented.client_id, request.tenant_segment
         )
+        note_client(request.facts, client)
         if not client.enabled:
             raise errors.client_disabled(client.app_id, client.display_name)
         if client.passwords or client.certificates or client.federated:
@@ -178,6 +191,7 @@ class PasswordGrant:
 
     async def __call__(self, request: TokenRequest) -> IssuedToken:
         form = request.form
+        request.facts.event_type = INTERACTIVE_USER
         if request.snapshot is None:
             raise errors.tenant_required_for_grant(request.tenant_segment.lower())
         for name in ("username", "password"):
@@ -195,9 +209,10 @@ class PasswordGrant:
         snapshot, client, acr = await self._client(request)
         # The password first: nothing about consent is revealed to a caller without one.
         user = await run_in_threadpool(
-            self._sign_in, snapshot, form["username"], form["password"], request.now
+            self._sign_in, snapshot, form["username"], form["password"], request.now, request.facts
         )
         snapshot, resource, canonical = self.issuer.find_resource(snapshot, identifier)
+        note_resource(request.facts, resource)
         scopes = await run_in_threadpool(
             self._granted_scopes, snapshot.tenant_id, client, resource, wanted
         )

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from tenantlab.clock import Clock
 from tenantlab.directory import Directory
+from tenantlab.directory.sign_ins import SignInFacts, SignInLog
 from tenantlab.ids import is_guid
 from tenantlab.keys import KeyStore
 from tenantlab.sts import errors, tenancy
@@ -57,10 +58,12 @@ class TokenService:
         endpoints: Endpoints,
         clock: Clock,
         directory: Directory,
+        sign_ins: SignInLog | None = None,
     ) -> None:
         self.cache = cache
         self.endpoints = endpoints
         self.clock = clock
+        self.sign_ins = sign_ins
         self.issuer = TokenIssuer(cache=cache, keys=keys, endpoints=endpoints)
         self.clients = ClientAuthentication(cache=cache, endpoints=endpoints, directory=directory)
         self._grants: dict[str, GrantHandler] = {}
@@ -79,6 +82,7 @@ class TokenService:
         """Serve one token request; `endpoint` is "v2" or "v1"."""
         form: dict[str, str] = {}
         now = self.clock.now()
+        facts = SignInFacts(ip_address=_client_address(scope))
         try:
             if scope["method"] != "POST":
                 raise errors.post_only(scope["method"])
@@ -86,6 +90,7 @@ class TokenService:
             if not tenancy.is_special(tenant_segment):
                 revision = self.cache.revision()
                 snapshot = tenancy.resolve_tenant(self.cache, tenant_segment, revision)
+                facts.tenant_id = snapshot.tenant_id
             body = await read_body(receive)
             # Another content type leaves the form empty: Entra then misses grant_type (900144).
             if is_form(scope):
@@ -96,6 +101,7 @@ class TokenService:
             handler = self._grants.get(grant_type)
             if handler is None:
                 raise errors.unsupported_grant_type(_printable(grant_type))
+            facts.grant_type = grant_type
             issued = await handler(
                 TokenRequest(
                     form=form,
@@ -104,19 +110,22 @@ class TokenService:
                     snapshot=snapshot,
                     authorization=_authorization(scope),
                     now=now,
+                    facts=facts,
                 ),
             )
         except StsError as exc:
-            await self.send_error(scope, send, exc, form, tenant_segment)
+            await self.send_error(scope, send, exc, form, tenant_segment, facts)
             return
         except Exception:
             log.exception(
                 "token request failed unexpectedly (tenant %s)", _printable(tenant_segment)
             )
-            await self.send_error(scope, send, errors.internal_error(), form, tenant_segment)
+            error = errors.internal_error()
+            await self.send_error(scope, send, error, form, tenant_segment, facts)
             return
         correlation = correlation_id(scope, form)
         log_token_request(tenant_segment, form, self._grant_name(form), correlation)
+        self._record(facts, correlation)
         await send_bytes(send, 200, render(issued, endpoint), self._headers(correlation))
 
     def _grant_name(self, form: dict[str, str]) -> str | None:
@@ -126,6 +135,20 @@ class TokenService:
         if grant_type is None:
             return None
         return grant_type if grant_type in self._grants else "(unsupported)"
+
+    def _record(self, facts: SignInFacts, correlation: str, error: StsError | None = None) -> None:
+        """The request's outcome to the sign-in log (queued; written later, off this path)."""
+        if self.sign_ins is None:
+            return
+        if error is None:
+            self.sign_ins.record(facts, correlation_id=correlation)
+        else:
+            self.sign_ins.record(
+                facts,
+                correlation_id=correlation,
+                error_code=error.code,
+                failure_reason=error.text,
+            )
 
     def _headers(self, correlation: str) -> list[tuple[bytes, bytes]]:
         return [
@@ -141,8 +164,11 @@ class TokenService:
         error: StsError,
         form: dict[str, str],
         tenant_segment: str,
+        facts: SignInFacts | None = None,
     ) -> None:
         correlation = correlation_id(scope, form)
+        if facts is not None:
+            self._record(facts, correlation, error)
         trace_id = str(uuid.uuid4())
         log_token_request(tenant_segment, form, self._grant_name(form), correlation, error)
         body = error.render(trace_id=trace_id, correlation_id=correlation, now=self.clock.now())
@@ -224,6 +250,11 @@ def correlation_id(scope: Scope, form: dict[str, str]) -> str:
     if is_guid(candidate):
         return candidate
     return str(uuid.uuid4())
+
+
+def _client_address(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0])[:64] if client else None
 
 
 def _authorization(scope: Scope) -> bytes | None:
