@@ -15,6 +15,7 @@ from tenantlab.cli.daemon import daemon
 from tenantlab.cli.env import env
 from tenantlab.cli.hosts import hosts
 from tenantlab.cli.keys import keys
+from tenantlab.cli.logs import logs
 from tenantlab.cli.managed_identities import managed_identity
 from tenantlab.cli.portal import portal
 from tenantlab.cli.quickstart import quickstart, up
@@ -47,6 +48,7 @@ cli.add_command(up)
 cli.add_command(portal)
 cli.add_command(run)
 cli.add_command(hosts)
+cli.add_command(logs)
 
 
 def main() -> None:

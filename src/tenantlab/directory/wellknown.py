@@ -31,6 +31,7 @@ GRAPH_APP_ROLES: tuple[tuple[str, str, str], ...] = (
         "Manage app permission grants and app role assignments",
     ),
     ("Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61", "Read directory data"),
+    ("AuditLog.Read.All", "b0afded3-3588-46d8-8b3d-9842eff778da", "Read all audit log data"),
     (
         "Directory.ReadWrite.All",
         "19dbc75e-c2e2-444c-a770-ec69d8559fc7",

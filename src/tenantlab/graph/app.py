@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tenantlab.apiauth import Principal
 from tenantlab.directory import DirectoryError, ServicePrincipalNotFound
-from tenantlab.graph import applications, service_principals, users
+from tenantlab.graph import applications, audit_logs, service_principals, users
 from tenantlab.graph.auth import WWW_AUTHENTICATE, Caller, GraphAuthenticator, TenantState
 from tenantlab.graph.errors import (
     GraphError,
@@ -40,7 +40,12 @@ from tenantlab.platform import Platform
 
 log = logging.getLogger("tenantlab.graph")
 
-ROUTES: list[Route] = [*users.ROUTES, *applications.ROUTES, *service_principals.ROUTES]
+ROUTES: list[Route] = [
+    *users.ROUTES,
+    *applications.ROUTES,
+    *service_principals.ROUTES,
+    *audit_logs.ROUTES,
+]
 VERSIONS = ("v1.0", "beta")
 MAX_BODY = 1_000_000
 DISABLED_APP = "Access token validation failure. The application is disabled in this tenant."

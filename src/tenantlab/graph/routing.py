@@ -32,6 +32,7 @@ APPLICATIONS_READ = frozenset(
 APPLICATIONS_WRITE = frozenset({"Application.ReadWrite.All"})
 ASSIGNMENTS_READ = APPLICATIONS_READ | {"AppRoleAssignment.ReadWrite.All"}
 ASSIGNMENTS_WRITE = frozenset({"AppRoleAssignment.ReadWrite.All"})
+AUDIT_LOGS_READ = frozenset({"AuditLog.Read.All"})
 
 JSON_TYPE = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"

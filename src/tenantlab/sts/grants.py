@@ -60,6 +60,7 @@ class ClientCredentialsGrant:
             identifier = form.get("resource", "").strip()
             if not identifier:
                 raise errors.missing_parameter("resource")
+        self.issuer.note_requested_resource(request.snapshot, identifier, request.facts)
         authenticated = await self.clients.authenticate(
             snapshot=request.snapshot,
             presented=presented_credentials(form, request.authorization),

@@ -74,15 +74,28 @@ class TokenIssuer:
     keys: KeyStore
     endpoints: Endpoints
 
-    def find_resource(
-        self, snapshot: TenantSnapshot, identifier: str
-    ) -> tuple[TenantSnapshot, ResourceEntry, str]:
-        """(possibly refreshed snapshot, resource, canonical identifier), or 500011."""
+    def note_requested_resource(
+        self, snapshot: TenantSnapshot, identifier: str, facts: SignInFacts
+    ) -> None:
+        """The resource a request names, for its sign-in record even if the client then fails to
+        authenticate (a look-up in the snapshot at hand; nothing refreshed, nothing raised)."""
+        found = snapshot.resource(self._graph_alias(identifier))
+        if found is not None:
+            note_resource(facts, found[0])
+
+    def _graph_alias(self, identifier: str) -> str:
         # Graph is served at the cloud's own origin, so a sample that builds its scope from its
         # Graph endpoint setting (Microsoft's Node console daemon: GRAPH_ENDPOINT + ".default")
         # names Graph by that origin. The token is Graph's as usual (aud graph.microsoft.com).
         if identifier.rstrip("/").lower() == self.endpoints.origin.lower():
-            identifier = MICROSOFT_GRAPH_RESOURCE
+            return MICROSOFT_GRAPH_RESOURCE
+        return identifier
+
+    def find_resource(
+        self, snapshot: TenantSnapshot, identifier: str
+    ) -> tuple[TenantSnapshot, ResourceEntry, str]:
+        """(possibly refreshed snapshot, resource, canonical identifier), or 500011."""
+        identifier = self._graph_alias(identifier)
         found = snapshot.resource(identifier)
         if found is None:
             snapshot = self.cache.refresh_tenant(snapshot)

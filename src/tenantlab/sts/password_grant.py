@@ -206,6 +206,7 @@ class PasswordGrant:
             identifier, wanted = form.get("resource", "").strip(), [DEFAULT]
             if not identifier:
                 raise errors.missing_parameter("resource")
+        self.issuer.note_requested_resource(request.snapshot, identifier, request.facts)
         snapshot, client, acr = await self._client(request)
         # The password first: nothing about consent is revealed to a caller without one.
         user = await run_in_threadpool(
