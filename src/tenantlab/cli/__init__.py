@@ -1,55 +1,86 @@
-"""The `tenantlab` command. One module per command group; each is added here with one line.
+"""The `tenantlab` command. One module per command group, loaded only when it runs.
 
-To add a command group: write `cli/<name>.py` defining a click command or group, then add
-`cli.add_command(<name>)` below. Raise TenantlabError subclasses for mistakes a user can fix:
-`TenantlabGroup` prints them as one `error:` line (exit 1; ConfigError exit 2).
+To add a command group: write `cli/<name>.py` defining a click command or group, then add one
+line to `COMMANDS` below: its name, where it is (`module:attribute`) and its one-line summary
+(what `tenantlab --help` lists, without importing the module). Keep imports of SQLAlchemy,
+FastAPI, MSAL and cryptography inside the functions that need them: `tenantlab --help` and
+`--version` load none of them (tests/unit/cli/test_startup.py). Raise TenantlabError subclasses
+for mistakes a user can fix: `TenantlabGroup` prints them as one `error:` line (exit 1;
+ConfigError exit 2).
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
+
 import click
 
 from tenantlab.cli._common import TenantlabGroup
-from tenantlab.cli.apps import app
-from tenantlab.cli.daemon import daemon
-from tenantlab.cli.env import env
-from tenantlab.cli.hosts import hosts
-from tenantlab.cli.keys import keys
-from tenantlab.cli.logs import logs
-from tenantlab.cli.managed_identities import managed_identity
-from tenantlab.cli.portal import portal
-from tenantlab.cli.quickstart import quickstart, up
-from tenantlab.cli.run import run
-from tenantlab.cli.seed import seed
-from tenantlab.cli.serve import serve
-from tenantlab.cli.tenants import tenant
-from tenantlab.cli.todo_api import todo_api
-from tenantlab.cli.users import user
+
+# name -> (module:attribute, summary for `tenantlab --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("tenantlab.cli.serve:serve", "Serve the emulated cloud over HTTPS."),
+    "up": ("tenantlab.cli.quickstart:up", "Serve the cloud and the ToDo API (quickstart tenants)."),
+    "quickstart": ("tenantlab.cli.quickstart:quickstart", "Serve, provision, run the daemon."),
+    "env": ("tenantlab.cli.env:env", "Print the exports that make clients trust the local CA."),
+    "seed": ("tenantlab.cli.seed:seed", "Apply a tenant file (YAML or JSON), idempotently."),
+    "tenant": ("tenantlab.cli.tenants:tenant", "Tenants: create, list, show, use, delete."),
+    "app": ("tenantlab.cli.apps:app", "App registrations: credentials, roles, scopes, consent."),
+    "user": ("tenantlab.cli.users:user", "Users of a tenant."),
+    "keys": ("tenantlab.cli.keys:keys", "Token-signing keys: list and rotate."),
+    "portal": ("tenantlab.cli.portal:portal", "The admin center's local administrator."),
+    "daemon": ("tenantlab.cli.daemon:daemon", "Run the daemon app (MSAL + Graph or ToDo API)."),
+    "todo-api": ("tenantlab.cli.todo_api:todo_api", "Serve the samples' protected ToDo API."),
+    "managed-identity": (
+        "tenantlab.cli.managed_identities:managed_identity",
+        "Managed identities: system-assigned and user-assigned.",
+    ),
+    "run": ("tenantlab.cli.run:run", "Run a command against tenantlab under Microsoft's names."),
+    "hosts": ("tenantlab.cli.hosts:hosts", "Map Microsoft's host names to this machine."),
+    "logs": ("tenantlab.cli.logs:logs", "Sign-in logs of the token service."),
+}
 
 
-@click.group(cls=TenantlabGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(TenantlabGroup):
+    """Imports a command's module when that command runs (or shows its own help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        where, summary = COMMANDS[cmd_name]
+        module_name, attribute = where.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):  # pragma: no cover - a wrong COMMANDS line
+            raise TypeError(f"{where} is not a click command")
+        command.short_help = summary
+        self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list from COMMANDS' summaries: `tenantlab --help` imports no command module."""
+        rows = [
+            (name, COMMANDS[name][1])
+            if name in COMMANDS
+            else (name, self.commands[name].get_short_help_str(formatter.width))
+            for name in self.list_commands(ctx)
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tenantlab", prog_name="tenantlab")
 def cli() -> None:
     """A local Microsoft Entra ID + Microsoft Graph (data folder: TENANTLAB_HOME, ~/.tenantlab)."""
 
 
-cli.add_command(serve)
-cli.add_command(env)
-cli.add_command(seed)
-cli.add_command(tenant)
-cli.add_command(app)
-cli.add_command(user)
-cli.add_command(managed_identity)
-cli.add_command(keys)
-cli.add_command(daemon)
-cli.add_command(todo_api)
-cli.add_command(quickstart)
-cli.add_command(up)
-cli.add_command(portal)
-cli.add_command(run)
-cli.add_command(hosts)
-cli.add_command(logs)
-
-
 def main() -> None:
-    cli(prog_name="tenantlab")
+    try:
+        cli(prog_name="tenantlab")
+    except KeyboardInterrupt:  # Ctrl+C while a module is still importing: no traceback
+        click.echo("interrupted", err=True)
+        sys.exit(130)

@@ -13,15 +13,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from pydantic import ValidationError
 
-from tenantlab.cli.selection import Chosen, choose_tenant
-from tenantlab.config import PlatformSettings
 from tenantlab.errors import ConfigError, TenantlabError
 
 if TYPE_CHECKING:  # imported when a command runs, so `--help` stays fast (no SQLAlchemy)
     from rich.console import Console
 
+    from tenantlab.config import PlatformSettings
     from tenantlab.platform import Platform
     from tenantlab.storage.schema import Tenant
 
@@ -55,6 +53,8 @@ class TenantlabGroup(click.Group):
 
 def _where(ctx: click.Context, exc: TenantlabError) -> str:
     """A look-up that failed in the current tenant says so: the object may be in another one."""
+    from tenantlab.cli.selection import Chosen
+
     chosen = ctx.meta.get(CHOSEN_KEY)
     if (
         isinstance(chosen, Chosen)
@@ -70,6 +70,10 @@ CHOSEN_KEY = "tenantlab.tenant"
 
 def load_settings(**overrides: Any) -> PlatformSettings:
     """Settings from TENANTLAB_* plus command-line overrides; bad values become a ConfigError."""
+    from pydantic import ValidationError
+
+    from tenantlab.config import PlatformSettings
+
     try:
         return PlatformSettings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
@@ -96,6 +100,8 @@ def platform_from(ctx: click.Context, **overrides: Any) -> Platform:
 
 def resolve_tenant(platform: Platform, name: str | None) -> Tenant:
     """`-t NAME` (id, domain, short domain or display name), else the current or only tenant."""
+    from tenantlab.cli.selection import choose_tenant
+
     chosen = choose_tenant(platform, name)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
@@ -142,22 +148,29 @@ def console() -> Console:
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=False)
+    """A plain-text table: the title, a header, a rule and one line per row (never folded, so
+    `grep` and `awk` see whole GUIDs; rich is not imported, which keeps start-up short)."""
+    widths = [len(c) for c in columns]
     for row in rows:
-        table.add_row(*row)
-    console().print(table)
+        widths = [max(w, len(str(cell))) for w, cell in zip(widths, row, strict=False)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+
+    click.echo(click.style(title, bold=True))
+    click.echo(line(columns))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo(line(row))
+    if not rows:
+        click.echo("(none)")
 
 
 def print_fields(title: str, fields: Sequence[tuple[str, str]]) -> None:
-    out = console()
-    out.print(f"[bold]{title}[/bold]")
+    click.echo(click.style(title, bold=True))
     width = max((len(k) for k, _ in fields), default=0)
     for key, value in fields:
-        out.print(f"  {key.ljust(width)}  {value}", markup=False)
+        click.echo(f"  {key.ljust(width)}  {value}")
 
 
 def fail(message: str) -> NoReturn:

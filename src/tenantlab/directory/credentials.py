@@ -15,9 +15,6 @@ import secrets
 import string
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 
 from tenantlab.directory import validation
@@ -152,6 +149,11 @@ class CredentialsMixin(DirectoryBase):
         display_name: str | None = None,
     ) -> KeyCredential:
         """Upload a certificate's public part (RSA >= 2048; .pem, .cer or .crt)."""
+        # Imported here: every `tenantlab` command loads the directory, few upload certificates.
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         try:
             if b"-----BEGIN" in certificate_pem_or_der:
                 if (

@@ -11,14 +11,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from tenantlab.clock import SYSTEM_CLOCK, Clock
 from tenantlab.config import ensure_private_dir, write_private_file
-from tenantlab.keys.jose import SigningKeyMaterial, generate_signing_key, load_signing_key
 from tenantlab.storage.database import Database, bump_revision, current_revision
 from tenantlab.storage.schema import SigningKey
+
+if TYPE_CHECKING:  # loaded with the first key: cryptography is slow to import
+    from tenantlab.keys.jose import SigningKeyMaterial
 
 # Tokens live 3600 s after issuance; a retired key is kept 5 minutes longer for clock skew.
 DEFAULT_MAX_TOKEN_LIFETIME = 3600 + 300
@@ -53,12 +56,16 @@ class KeyStore:
     def _load_material(self, row: SigningKey) -> SigningKeyMaterial:
         material = self._materials.get(row.kid)
         if material is None:
+            from tenantlab.keys.jose import load_signing_key
+
             material = load_signing_key(Path(row.key_file).read_bytes(), row.cert_pem)
             self._materials[row.kid] = material
         return material
 
     def _create(self, tenant_id: str, *, retire_current: bool) -> SigningKeyMaterial:
         now = self._clock.now()
+        from tenantlab.keys.jose import generate_signing_key
+
         material = generate_signing_key()
         ensure_private_dir(self._dir)  # mkdir(parents=True) would leave it world-readable
         folder = ensure_private_dir(self._dir / tenant_id)

@@ -7,6 +7,7 @@ made by an older tenantlab is upgraded in place (Alembic, `storage/migrations`).
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tenantlab.config import prepare_private_file
@@ -159,6 +160,13 @@ class Database:
             callbacks.append(callback)
 
     def migrate(self, version_table: str = "alembic_version") -> None:
+        """Upgrade to the newest schema; a database already there costs one SELECT.
+
+        Alembic (and Mako, and Pygments) take longer to import than SQLAlchemy itself, and every
+        `tenantlab` command opens the database: they are loaded only when there is work to do.
+        """
+        if self._at_head(version_table):
+            return
         from alembic import command
         from alembic.config import Config
 
@@ -169,8 +177,47 @@ class Database:
         with self._lock:
             command.upgrade(config, "head")
 
+    def _at_head(self, version_table: str) -> bool:
+        head = migration_head()
+        if head is None:
+            return False
+        try:
+            with self.engine.connect() as connection:
+                query = f"SELECT version_num FROM {version_table}"  # noqa: S608 - our constant
+                rows = connection.execute(text(query))
+                return list(rows.scalars()) == [head]
+        except DBAPIError:
+            return False  # no version table yet: a new database
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+_NAME = re.compile(r"""^["']([\w.-]+)["']$""")
+
+
+def migration_head(folder: Path = MIGRATIONS_DIR / "versions") -> str | None:
+    """The single head revision of the migration scripts, read as text without Alembic.
+
+    None when that is not plain (several heads, a merge, a computed value): then Alembic decides.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in folder.glob("*.py"):
+        found = dict(_ASSIGNMENT.findall(script.read_text("utf-8")))
+        revision = _NAME.match(found.get("revision", ""))
+        down = found.get("down_revision", "None")
+        if revision is None:
+            return None
+        revisions.add(revision.group(1))
+        if down != "None":
+            parent = _NAME.match(down)
+            if parent is None:
+                return None
+            parents.add(parent.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
