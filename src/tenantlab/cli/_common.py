@@ -109,10 +109,47 @@ def resolve_tenant(platform: Platform, name: str | None) -> Tenant:
     return chosen.tenant
 
 
+GRAPH_JSON_HELP = "Print Graph's JSON shape (for scripts)."
+
+
 def json_option(func: F) -> F:
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print Graph's JSON shape (for scripts)."
-    )(func)
+    """`--json`: Graph's JSON shape of what the command shows."""
+    return click.option("--json", "as_json", is_flag=True, help=GRAPH_JSON_HELP)(func)
+
+
+def json_option_saying(what: str) -> Callable[[F], F]:
+    """`--json` for a command whose JSON is not a Graph object: `what` says what it prints."""
+
+    def decorate(func: F) -> F:
+        return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")(func)
+
+    return decorate
+
+
+class CommandGroup(click.Group):
+    """A command group whose list shows each command's whole first sentence, never cut at '...'."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, summary_of(command)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def summary_of(command: click.Command) -> str:
+    """`short_help`, else the help text's first paragraph (its first sentence when long)."""
+    if command.short_help:
+        return command.short_help
+    text = (command.help or "").strip().split("\n\n")[0]
+    text = " ".join(text.split())
+    if len(text) > 100 and ". " in text:
+        text = text.split(". ")[0] + "."
+    return text
 
 
 def tenant_option(func: F) -> F:

@@ -17,7 +17,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tenantlab.cli._common import (
+    CommandGroup,
     json_option,
+    json_option_saying,
     platform_from,
     print_fields,
     print_json,
@@ -40,7 +42,7 @@ def key_file_pem(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bytes:
     return private_key_pem(key) + cert.public_bytes(serialization.Encoding.PEM)
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def cert() -> None:
     """Certificate credentials (keyCredentials) of an app: private_key_jwt client assertions."""
 
@@ -159,16 +161,22 @@ def list_(ctx: click.Context, application: str, tenant: str | None, as_json: boo
 @click.argument("application")
 @click.argument("key_id")
 @tenant_option
+@json_option_saying("{keyId, removed}")
 @click.pass_context
-def remove(ctx: click.Context, application: str, key_id: str, tenant: str | None) -> None:
+def remove(
+    ctx: click.Context, application: str, key_id: str, tenant: str | None, as_json: bool
+) -> None:
     """Remove a certificate by keyId; assertions it signs are refused from now on."""
     platform = platform_from(ctx)
     t = resolve_tenant(platform, tenant)
     platform.directory.remove_certificate(tenant=t.id, app=application, key_id=key_id)
+    if as_json:
+        print_json({"keyId": key_id.lower(), "removed": True})
+        return
     click.echo(f"Removed certificate {key_id}.")
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def federated() -> None:
     """Federated identity credentials: trust tokens of an external issuer (workload identity)."""
 
@@ -256,9 +264,10 @@ def federated_list(ctx: click.Context, application: str, tenant: str | None, as_
 @click.argument("application")
 @click.argument("name_or_id")
 @tenant_option
+@json_option_saying("{nameOrId, removed}")
 @click.pass_context
 def federated_remove(
-    ctx: click.Context, application: str, name_or_id: str, tenant: str | None
+    ctx: click.Context, application: str, name_or_id: str, tenant: str | None, as_json: bool
 ) -> None:
     """Remove a federated credential by name or id."""
     platform = platform_from(ctx)
@@ -266,4 +275,7 @@ def federated_remove(
     platform.directory.remove_federated_credential(
         tenant=t.id, app=application, name_or_id=name_or_id
     )
+    if as_json:
+        print_json({"nameOrId": name_or_id, "removed": True})
+        return
     click.echo(f"Removed federated credential {name_or_id}.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from tenantlab.cli._common import (
+    CommandGroup,
     json_option,
     platform_from,
     print_fields,
@@ -20,13 +21,14 @@ from tenantlab.cli._common import (
 from tenantlab.cli.app_credentials import cert, federated
 from tenantlab.cli.permissions import grant, role, scope
 from tenantlab.cli.secrets import secret
+from tenantlab.clock import iso_z
 from tenantlab.directory.validation import SIGN_IN_AUDIENCES
 from tenantlab.graph.shapes import application_document, application_json
 from tenantlab.platform import Platform
 from tenantlab.storage.schema import Tenant
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def app() -> None:
     """App registrations: appId, identifierUris, app roles, scopes, secrets, consent."""
 
@@ -146,7 +148,7 @@ def list_(ctx: click.Context, tenant: str | None, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def show(ctx: click.Context, application: str, tenant: str | None, as_json: bool) -> None:
-    """Show one app (by appId, object id or display name) with roles, scopes and secrets."""
+    """Show one app (by appId, object id or display name): roles, scopes, secrets and expiry."""
     platform = platform_from(ctx)
     directory = platform.directory
     t = resolve_tenant(platform, tenant)
@@ -166,10 +168,16 @@ def show(ctx: click.Context, application: str, tenant: str | None, as_json: bool
         ("scopes", ", ".join(s["value"] for s in found.oauth2_permission_scopes) or "-"),
     ]
     for credential in directory.password_credentials(found.id):
+        name = f" '{credential.display_name}'" if credential.display_name else ""
+        expires = iso_z(credential.end_at)
+        fields.append(
+            ("secret", f"{credential.key_id} {credential.hint}***{name} expires {expires}")
+        )
+    for certificate in directory.key_credentials(found.id):
         fields.append(
             (
-                "secret",
-                f"{credential.key_id} {credential.hint}*** {credential.display_name or ''}",
+                "certificate",
+                f"{certificate.thumbprint_sha1} expires {iso_z(certificate.end_at)}",
             )
         )
     print_fields(found.display_name, fields)

@@ -7,25 +7,27 @@ from typing import Any
 import click
 
 from tenantlab.cli._common import (
-    json_option,
+    CommandGroup,
+    json_option_saying,
     platform_from,
     print_json,
     print_table,
 )
+from tenantlab.cli.selection import find_tenant
 from tenantlab.clock import iso_z
 from tenantlab.keys import PublishedKey
 from tenantlab.platform import Platform
 from tenantlab.storage.schema import Tenant
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def keys() -> None:
     """Token-signing keys (one active signer per tenant; retired keys stay published a while)."""
 
 
 def _chosen(platform: Platform, alias: str | None) -> list[Tenant]:
     if alias:
-        return [platform.directory.get_tenant(alias)]
+        return [find_tenant(platform, alias)]
     return platform.directory.list_tenants()
 
 
@@ -60,8 +62,13 @@ def _print(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
 
 
 @keys.command("list")
-@click.option("--tenant", "-t", help="Only this tenant (id or domain); default: every tenant.")
-@json_option
+@click.option(
+    "--tenant",
+    "-t",
+    metavar="TENANT",
+    help="Only this tenant (as for -t elsewhere); default: every tenant.",
+)
+@json_option_saying("{value: [{tenantId, kid, active, ...}]}")
 @click.pass_context
 def list_(ctx: click.Context, tenant: str | None, as_json: bool) -> None:
     """List published signing keys (creates a tenant's first key if it has none)."""
@@ -75,8 +82,13 @@ def list_(ctx: click.Context, tenant: str | None, as_json: bool) -> None:
 
 
 @keys.command("rotate")
-@click.option("--tenant", "-t", help="Only this tenant (id or domain); default: every tenant.")
-@json_option
+@click.option(
+    "--tenant",
+    "-t",
+    metavar="TENANT",
+    help="Only this tenant (as for -t elsewhere); default: every tenant.",
+)
+@json_option_saying("the new keys ({value: [...]})")
 @click.pass_context
 def rotate(ctx: click.Context, tenant: str | None, as_json: bool) -> None:
     """Make a new key the signer; the old one stays in the JWKS until its tokens expire."""

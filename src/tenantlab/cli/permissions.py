@@ -1,4 +1,4 @@
-"""`tenantlab app role add`, `app scope add`, `app grant`: permissions and admin consent."""
+"""`tenantlab app role add|list`, `app scope add|list`, `app grant`: permissions and consent."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from typing import Any
 import click
 
 from tenantlab.cli._common import (
+    CommandGroup,
     json_option,
+    json_option_saying,
     platform_from,
     print_fields,
     print_json,
+    print_table,
     resolve_tenant,
     tenant_option,
 )
@@ -24,7 +27,7 @@ from tenantlab.storage.schema import AppRoleAssignment
 MEMBER_TYPES = {"Application": ["Application"], "User": ["User"], "both": ["User", "Application"]}
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def role() -> None:
     """App roles: application permissions (and user roles) that end up in the `roles` claim."""
 
@@ -77,7 +80,36 @@ def role_add(
     )
 
 
-@click.group()
+@role.command("list")
+@click.argument("application")
+@tenant_option
+@json_option_saying("{value: [appRole]}")
+@click.pass_context
+def role_list(ctx: click.Context, application: str, tenant: str | None, as_json: bool) -> None:
+    """The app roles an app defines: value, id, who may hold them, enabled."""
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    found = platform.directory.get_application(tenant=t.id, app=application)
+    if as_json:
+        print_json({"value": found.app_roles})
+        return
+    print_table(
+        f"App roles of {found.display_name} ({found.app_id})",
+        ["value", "id", "allowedMemberTypes", "enabled", "display name"],
+        [
+            [
+                r["value"] or "",
+                r["id"],
+                ", ".join(r["allowedMemberTypes"]),
+                "yes" if r.get("isEnabled", True) else "no",
+                r.get("displayName") or "",
+            ]
+            for r in found.app_roles
+        ],
+    )
+
+
+@click.group(cls=CommandGroup)
 def scope() -> None:
     """Delegated permissions (scopes) an API exposes; they end up in the `scp` claim."""
 
@@ -125,6 +157,46 @@ def scope_add(
     print_fields(f"Exposed scope {added['value']}", [("id", added["id"]), ("type", added["type"])])
 
 
+@scope.command("list")
+@click.argument("application")
+@tenant_option
+@json_option_saying("{value: [permissionScope]}")
+@click.pass_context
+def scope_list(ctx: click.Context, application: str, tenant: str | None, as_json: bool) -> None:
+    """The delegated permissions (scopes) an app exposes: value, id, who may consent."""
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    found = platform.directory.get_application(tenant=t.id, app=application)
+    scopes = found.oauth2_permission_scopes
+    if as_json:
+        print_json({"value": scopes})
+        return
+    print_table(
+        f"Scopes of {found.display_name} ({found.app_id})",
+        ["value", "id", "type", "enabled", "admin consent name"],
+        [
+            [
+                s["value"],
+                s["id"],
+                s.get("type", ""),
+                "yes" if s.get("isEnabled", True) else "no",
+                s.get("adminConsentDisplayName") or "",
+            ]
+            for s in scopes
+        ],
+    )
+
+
+def _role_value(directory: Directory, tenant_id: str, row: AppRoleAssignment) -> str:
+    """The granted role's value (what the `roles` claim will carry), else its id."""
+    resource = directory.get_service_principal(tenant=tenant_id, key=row.resource_id)
+    roles = list(resource.app_roles or [])
+    registration = directory.find_application_by_app_id(resource.app_id)
+    if registration is not None:
+        roles += registration.app_roles
+    return next((r["value"] for r in roles if r["id"] == row.app_role_id), row.app_role_id)
+
+
 def _assignment_json(directory: Directory, tenant_id: str, row: AppRoleAssignment) -> Any:
     principal = directory.get_service_principal(tenant=tenant_id, key=row.principal_id)
     resource = directory.get_service_principal(tenant=tenant_id, key=row.resource_id)
@@ -147,7 +219,7 @@ def _assignment_json(directory: Directory, tenant_id: str, row: AppRoleAssignmen
     help="A delegated scope of RESOURCE to consent to for all users; repeatable.",
 )
 @tenant_option
-@json_option
+@json_option_saying("{appRoleAssignments, oauth2PermissionGrants} in Graph's shapes")
 @click.pass_context
 def grant(
     ctx: click.Context,
@@ -192,8 +264,9 @@ def grant(
         return
     for row in assignments:
         shown = _assignment_json(directory, t.id, row)
+        value = _role_value(directory, t.id, row)
         click.echo(
-            f"Granted app role {row.app_role_id} of {shown['resourceDisplayName']} "
+            f"Granted app role {value} ({row.app_role_id}) of {shown['resourceDisplayName']} "
             f"to {shown['principalDisplayName']}."
         )
     if delegated is not None:

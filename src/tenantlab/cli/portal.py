@@ -6,7 +6,7 @@ import os
 
 import click
 
-from tenantlab.cli._common import load_settings, print_json
+from tenantlab.cli._common import CommandGroup, load_settings, print_json
 from tenantlab.config import PlatformSettings, ensure_private_dir
 
 PASSWORD_VARIABLE = "TENANTLAB_PORTAL_PASSWORD"
@@ -30,7 +30,7 @@ def sign_in_hint(settings: PlatformSettings) -> str:
     )
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def portal() -> None:
     """The admin center (/portal of the cloud origin): its local administrator."""
 

@@ -1,4 +1,4 @@
-"""`tenantlab app secret add|remove`: client secrets, shown once and stored only as digests."""
+"""`tenantlab app secret add|list|remove`: client secrets, shown once and stored only as digests."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import datetime as dt
 import click
 
 from tenantlab.cli._common import (
+    CommandGroup,
     json_option,
+    json_option_saying,
     platform_from,
     print_json,
+    print_table,
     resolve_tenant,
     tenant_option,
 )
@@ -17,7 +20,7 @@ from tenantlab.clock import iso_z
 from tenantlab.graph.shapes import password_credential_json
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def secret() -> None:
     """Client secrets (password credentials) of an app."""
 
@@ -31,7 +34,8 @@ def secret() -> None:
 @click.option(
     "--end",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]),
-    help="End date (UTC), instead of --days.",
+    metavar="DATE",
+    help="End date (UTC) instead of --days: 2027-06-30 or 2027-06-30T12:00:00Z.",
 )
 @tenant_option
 @json_option
@@ -68,11 +72,32 @@ def add(
     )
 
 
+@secret.command("list")
+@click.argument("application")
+@tenant_option
+@json_option
+@click.pass_context
+def list_(ctx: click.Context, application: str, tenant: str | None, as_json: bool) -> None:
+    """The client secrets of an app: keyId, name, hint and expiry (never the value)."""
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    found = platform.directory.get_application(tenant=t.id, app=application)
+    rows = platform.directory.password_credentials(found.id)
+    if as_json:
+        print_json({"value": [password_credential_json(r) for r in rows]})
+        return
+    print_table(
+        f"Client secrets of {found.display_name} ({found.app_id})",
+        ["keyId", "name", "hint", "expires"],
+        [[r.key_id, r.display_name or "", f"{r.hint}***", iso_z(r.end_at)] for r in rows],
+    )
+
+
 @secret.command("remove")
 @click.argument("application")
 @click.argument("key_id")
 @tenant_option
-@json_option
+@json_option_saying("{keyId, removed}")
 @click.pass_context
 def remove(
     ctx: click.Context, application: str, key_id: str, tenant: str | None, as_json: bool

@@ -10,6 +10,7 @@ import click
 
 from tenantlab.bootstrap import credentials_path, read_management_credentials
 from tenantlab.cli._common import (
+    CommandGroup,
     json_option,
     platform_from,
     print_fields,
@@ -31,7 +32,7 @@ from tenantlab.platform import Platform
 from tenantlab.served import public_origin
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def tenant() -> None:
     """Tenants (directories): create, list, show, use (the current tenant), delete."""
 

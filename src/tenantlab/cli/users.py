@@ -1,11 +1,13 @@
-"""`tenantlab user create|list`: member users, as Graph lists them."""
+"""`tenantlab user create|list|delete`: member users, as Graph lists them."""
 
 from __future__ import annotations
 
 import click
 
 from tenantlab.cli._common import (
+    CommandGroup,
     json_option,
+    json_option_saying,
     platform_from,
     print_fields,
     print_json,
@@ -14,9 +16,10 @@ from tenantlab.cli._common import (
     tenant_option,
 )
 from tenantlab.graph.shapes import user_json
+from tenantlab.ids import is_guid
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def user() -> None:
     """Users of a tenant."""
 
@@ -93,3 +96,25 @@ def list_(ctx: click.Context, tenant: str | None, as_json: bool) -> None:
         ["userPrincipalName", "display name", "id"],
         [(u.user_principal_name, u.display_name, u.id) for u in users],
     )
+
+
+@user.command("delete")
+@click.argument("user_key", metavar="USER")
+@tenant_option
+@json_option_saying("{id, userPrincipalName, deleted}")
+@click.pass_context
+def delete(ctx: click.Context, user_key: str, tenant: str | None, as_json: bool) -> None:
+    """Delete a user (by userPrincipalName, its alias before @, or object id)."""
+    platform = platform_from(ctx)
+    t = resolve_tenant(platform, tenant)
+    key = user_key
+    if "@" not in key and not is_guid(key):
+        key = f"{key}@{platform.directory.tenant_domains(t.id)[0]}"
+    found = platform.directory.get_user(tenant=t.id, key=key)
+    platform.directory.delete_user(tenant=t.id, key=found.id)
+    if as_json:
+        print_json(
+            {"id": found.id, "userPrincipalName": found.user_principal_name, "deleted": True}
+        )
+        return
+    click.echo(f"Deleted user {found.user_principal_name} ({found.id}).")

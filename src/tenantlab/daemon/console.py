@@ -1,19 +1,23 @@
 """`tenantlab daemon` / `python -m tenantlab.daemon`: run one operation and print its result.
 
-stdout carries only the result (JSON by default, rich tables with `--output table`); logs and
-the one-line error go to stderr. Exit code 0 on success, 1 when the run failed, 2 when the
-configuration or the command line is wrong.
+stdout carries only the result (JSON by default or with `--json`, rich tables with `--output
+table`); logs and the one-line error go to stderr. Exit code 0 on success, 1 when the run failed,
+2 when the configuration or the command line is wrong. The command is click's, like the rest of
+`tenantlab`, so `tenantlab daemon` and `python -m tenantlab.daemon` take the same options.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
+
+import click
 
 from tenantlab.daemon.client import DaemonClient
 from tenantlab.daemon.errors import DaemonError
@@ -51,32 +55,96 @@ _FLAG_FIELDS = {
 ClientFactory = Callable[[DaemonSettings], DaemonClient]
 
 
-def build_parser(prog: str = "tenantlab daemon") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Acquire an app-only token with MSAL and call Graph or the ToDo API.",
-        epilog="Precedence: flags > TENANTLAB_DAEMON_* environment > config file.",
-    )
-    parser.add_argument("--op", "--operation", dest="op", choices=OPERATIONS)
-    parser.add_argument(
-        "words", nargs="*", help="todo list | show ID | add TEXT | edit ID TEXT | delete ID"
-    )
-    parser.add_argument("--config", type=Path, help="a sample's config file")
-    parser.add_argument("--config-format", choices=FORMATS)
-    parser.add_argument("--output", choices=("json", "table"), default=None)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log token_source to stderr")
-    parser.add_argument("--top", type=int)
-    parser.add_argument("--select", help="comma-separated Graph properties")
-    parser.add_argument("--max-pages", type=int)
-    parser.add_argument("--owner", help="owner GUID for todo add")
-    group = parser.add_argument_group("settings")
-    for flag in _FLAG_FIELDS:
-        group.add_argument("--" + flag.replace("_", "-"), dest=flag)
-    group.add_argument("--graph-endpoint", dest="graph_endpoint")
-    return parser
+_FLAG_HELP = {
+    "authority": "https://login.microsoftonline.com/<tenant> (tenantlab: https://localhost:5443/<tenant>)",
+    "oidc_authority": "External ID custom-domain authority (instead of --authority)",
+    "client_id": "the app registration's Application (client) ID",
+    "client_secret": "a client secret's Value",
+    "certificate": "certificate file (PEM) for private_key_jwt",
+    "private_key": "private key file (PEM) of --certificate",
+    "thumbprint": "the certificate's SHA-1 thumbprint",
+    "pfx": "a .pfx/.p12 file with key and certificate",
+    "federated_token_file": "a file holding an external token (workload identity)",
+    "graph_scope": "Graph's scope (default: https://graph.microsoft.com/.default)",
+    "api_endpoint": "the ToDo API's URL, e.g. https://localhost:44351/api/todolist",
+    "api_scope": "the ToDo API's scope: api://<API appId>/.default",
+    "app_object_id": "getApp: the application's object id (default: by client id)",
+    "ca_bundle": "CA bundle to trust (default: REQUESTS_CA_BUNDLE / SSL_CERT_FILE)",
+    "token_cache": "a file to keep MSAL's token cache in (owner-only)",
+    "timeout": "seconds per HTTP request (default 30)",
+    "max_retries": "retries on 429/503 (default 3)",
+}
 
 
-def flag_layer(args: argparse.Namespace) -> Layer:
+def _settings_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for flag in reversed(list(_FLAG_FIELDS)):
+        func = click.option(
+            "--" + flag.replace("_", "-"), flag, metavar="VALUE", help=_FLAG_HELP[flag]
+        )(func)
+    return click.option(
+        "--graph-endpoint",
+        "graph_endpoint",
+        metavar="URL",
+        help="Graph's origin (default: https://graph.microsoft.com for Microsoft's "
+        "authorities, else the authority's own origin)",
+    )(func)
+
+
+@dataclass
+class Runtime:
+    """Where the daemon writes and what it reads; tests give their own."""
+
+    stdout: TextIO | None = None
+    stderr: TextIO | None = None
+    environ: Mapping[str, str] | None = None
+    client_factory: ClientFactory = DaemonClient
+
+
+@click.command(
+    "daemon",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Precedence: flags > TENANTLAB_DAEMON_* environment > config file. See docs/daemon.md.",
+)
+@click.option(
+    "--op",
+    "--operation",
+    "op",
+    type=click.Choice(OPERATIONS),
+    help="What to do; `todo ACTION ...` also works without --op.",
+)
+@click.argument("words", nargs=-1, metavar="[todo ACTION ...]")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    help="A sample's config file: parameters.json, .env, application.properties, appsettings.json.",
+)
+@click.option("--config-format", type=click.Choice(FORMATS), help="The config file's format.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the default).")
+@click.option(
+    "--output",
+    type=click.Choice(["json", "table"]),
+    help="json, or table for rich tables (also TENANTLAB_DAEMON_OUTPUT).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log token_source and retries to stderr.")
+@click.option("--top", type=int, help="getUsers: page size (1-999).")
+@click.option("--select", help="getUsers: comma-separated Graph properties.")
+@click.option("--max-pages", type=int, help="getUsers: stop after this many pages.")
+@click.option("--owner", help="todo add: the owner GUID.")
+@_settings_options
+@click.pass_context
+def daemon(ctx: click.Context, /, **params: Any) -> None:
+    """Acquire an app-only token with MSAL and call Graph or the ToDo API.
+
+    --op getUsers | getApp | getToDos | scenario, or todo list | show ID | add TEXT | edit ID TEXT
+    | delete ID. The result goes to stdout (JSON, or tables with --output table); logs and the
+    one-line error to stderr. Exit 0 on success, 1 when the run failed, 2 for a wrong command line
+    or configuration.
+    """
+    runtime = ctx.find_object(Runtime) or Runtime()
+    ctx.exit(_run(ctx, SimpleNamespace(**params), runtime))
+
+
+def flag_layer(args: Any) -> Layer:
     layer: Layer = {}
     for dest, field in _FLAG_FIELDS.items():
         put(layer, field, getattr(args, dest), "--" + dest.replace("_", "-"))
@@ -94,23 +162,49 @@ def main(
     client_factory: ClientFactory = DaemonClient,
     prog: str = "tenantlab daemon",
 ) -> int:
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
-    env = os.environ if environ is None else environ
-    parser = build_parser(prog)
-    args = parser.parse_args(argv)
-    operation, words = _operation(parser, args)
-    output = args.output or env.get("TENANTLAB_DAEMON_OUTPUT") or "json"
+    """The daemon's command line (also `python -m tenantlab.daemon`); returns the exit code.
+
+    A wrong command line raises SystemExit(2) after click's usage message, as a console script.
+    """
+    runtime = Runtime(stdout, stderr, environ, client_factory)
+    try:
+        code = daemon.main(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name=prog,
+            standalone_mode=False,
+            obj=runtime,
+        )
+    except click.exceptions.Exit as done:  # --help
+        return int(done.exit_code)
+    except click.ClickException as exc:
+        exc.show(file=stderr or sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+    except click.Abort:
+        (stderr or sys.stderr).write("error: interrupted\n")
+        return 130
+    return code if isinstance(code, int) else 0  # ctx.exit(code) comes back as the result
+
+
+def _run(ctx: click.Context, args: Any, runtime: Runtime) -> int:
+    out = runtime.stdout or sys.stdout
+    err = runtime.stderr or sys.stderr
+    env = os.environ if runtime.environ is None else runtime.environ
+    operation, words = _operation(args)
+    output = (
+        "json" if args.as_json else (args.output or env.get("TENANTLAB_DAEMON_OUTPUT") or "json")
+    )
     if output not in ("json", "table"):
-        parser.error(f"TENANTLAB_DAEMON_OUTPUT must be json or table, not {output!r}")
+        raise click.UsageError(
+            f"TENANTLAB_DAEMON_OUTPUT must be json or table, not {output!r}", ctx
+        )
     handler = _log_to(err, args.verbose)
     settings: DaemonSettings | None = None
     try:
         settings = load_settings(
             flag_layer(args), env, config_file=args.config, config_format=args.config_format
         )
-        with client_factory(settings) as daemon:
-            kind, data = _perform(daemon, operation, words, args, out, output)
+        with runtime.client_factory(settings) as client:
+            kind, data = _perform(client, operation, words, args, out, output)
         if kind == "scenario" and output == "table":
             return 0
         if output == "json":
@@ -139,24 +233,24 @@ def main(
         logger.propagate = True
 
 
-def _operation(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[str, list[str]]:
+def _operation(args: Any) -> tuple[str, list[str]]:
     words = list(args.words)
     operation = args.op
     if operation is None and words[:1] == ["todo"]:
         operation, words = "todo", words[1:]
     if operation is None:
-        parser.error(
-            "the following arguments are required: --op (one of " + ", ".join(OPERATIONS) + ")"
-        )
+        raise click.UsageError("missing --op: one of " + ", ".join(OPERATIONS))
     if operation != "todo":
         if words:
-            parser.error(f"unexpected arguments for --op {operation}: {' '.join(words)}")
+            raise click.UsageError(f"unexpected arguments for --op {operation}: {' '.join(words)}")
         return operation, words
     if not words or words[0] not in TODO_ACTIONS:
-        parser.error("todo needs an action: list | show ID | add TEXT | edit ID TEXT | delete ID")
+        raise click.UsageError(
+            "todo needs an action: list | show ID | add TEXT | edit ID TEXT | delete ID"
+        )
     needed = TODO_ACTIONS[words[0]]
     if len(words) - 1 != needed:
-        parser.error(f"todo {words[0]} takes {needed} argument(s), got {len(words) - 1}")
+        raise click.UsageError(f"todo {words[0]} takes {needed} argument(s), got {len(words) - 1}")
     return operation, words
 
 
@@ -164,7 +258,7 @@ def _perform(
     daemon: DaemonClient,
     operation: str,
     words: list[str],
-    args: argparse.Namespace,
+    args: Any,
     out: TextIO,
     output: str,
 ) -> tuple[str, Any]:

@@ -13,6 +13,12 @@ from tenantlab.quickstart.configs import (
 )
 from tenantlab.quickstart.provision import Provisioned
 
+# Never the password itself: it was printed once when the account was made.
+PORTAL_SIGN_IN = (
+    "the password printed at first start (or TENANTLAB_PORTAL_PASSWORD); "
+    "`tenantlab portal password` sets a new one"
+)
+
 
 def panel_lines(
     p: Provisioned, e: Endpoints, configs: SampleConfigs, *, stop_hint: bool
@@ -20,6 +26,7 @@ def panel_lines(
     rows: list[tuple[str, str]] = [
         ("token service + Graph", e.cloud),
         ("admin center", f"{e.cloud}/portal"),
+        ("  sign in", f"as admin: {PORTAL_SIGN_IN}"),
         ("ToDo API", e.todo_list),
         ("", ""),
         (f"{p.workforce.display_name} (workforce)", f"tenant id {p.workforce.id}"),

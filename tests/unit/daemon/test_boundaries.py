@@ -1,4 +1,5 @@
-"""The daemon is a client: it may import only the base modules, msal, httpx and rich."""
+"""The daemon is a client: it may import only the base modules, msal, httpx, rich and click
+(its command line is click's, like the rest of `tenantlab`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ ALLOWED_OURS = (
     "tenantlab.clock",
     "tenantlab.ids",
 )
-ALLOWED_THIRD_PARTY = {"msal", "httpx", "rich"}
+ALLOWED_THIRD_PARTY = {"msal", "httpx", "rich", "click"}
 
 
 def imported_modules(path: Path) -> set[str]:

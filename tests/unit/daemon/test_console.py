@@ -168,12 +168,41 @@ def test_token_error_is_one_line_and_exit_code_1() -> None:
     assert err == "error: wrong secret: use the secret's Value, not its ID (AADSTS7000215)\n"
 
 
-def test_bad_command_lines_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_command_lines_exit_2() -> None:
     for argv in (["getUsers"], [], ["todo"], ["todo", "edit", "1"], ["--op", "getUsers", "x"]):
+        err = io.StringIO()
         with pytest.raises(SystemExit) as caught:
-            run(FakeCloud(), *argv)
+            main(argv, stdout=io.StringIO(), stderr=err, environ=ENV)
         assert caught.value.code == 2
-    assert "--op" in capsys.readouterr().err
+        assert err.getvalue().count("Error: ") == 1  # one reason, not a usage dump
+        assert len(err.getvalue().splitlines()) <= 4
+    err = io.StringIO()
+    with pytest.raises(SystemExit):
+        main([], stdout=io.StringIO(), stderr=err, environ=ENV)
+    assert "missing --op: one of getUsers" in err.getvalue()
+
+
+def test_json_and_the_output_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    cloud = FakeCloud(users=[{"id": "1", "displayName": "Ada"}])
+    code, out, _ = run(cloud, "--op", "getUsers", "--json")
+    assert code == 0
+    assert json.loads(out)["value"][0]["displayName"] == "Ada"
+    code, out, _ = run(cloud, "--op", "getUsers", "--output", "table")
+    assert code == 0
+    assert "Ada" in out
+    assert not out.lstrip().startswith("{")
+    env = {**ENV, "TENANTLAB_DAEMON_OUTPUT": "table"}
+    code, out, _ = run(cloud, "--op", "getUsers", "--json", env=env)  # --json wins
+    assert json.loads(out)["value"][0]["id"] == "1"
+
+
+def test_a_local_authority_with_microsofts_graph_is_refused_before_any_request() -> None:
+    cloud = FakeCloud()
+    env = {**ENV, "TENANTLAB_DAEMON_GRAPH_ENDPOINT": "https://graph.microsoft.com"}
+    code, out, err = run(cloud, "--op", "getUsers", env=env)
+    assert (code, out) == (2, "")
+    assert "must not go to Microsoft" in err
+    assert cloud.issued == []
 
 
 def test_graph_options_are_validated() -> None:

@@ -112,6 +112,8 @@ def test_env_sh_and_panel_show_no_secret(
     assert provisioned.external.id in panel
     assert provisioned.ciam_daemon.app_id in panel
     assert "source " + str(configs.env_sh) in panel
+    assert "as admin: the password printed at first start" in panel
+    assert "`tenantlab portal password` sets a new one" in panel
     for secret in (provisioned.workforce_secret, provisioned.ciam_secret):
         assert secret not in env
         assert secret not in panel
