@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from tenantlab.cli._common import platform_from
+from tenantlab.cli._common import CommandGroup, platform_from
 from tenantlab.dropin.hosts import block_lines, microsoft_names, with_block, without_block
 from tenantlab.errors import ConfigError
 
@@ -51,7 +51,7 @@ def _write(path: Path, text: str) -> None:
         raise ConfigError(f"cannot write {path}: {exc.strerror} (nothing was changed)") from None
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def hosts() -> None:
     """Map Microsoft's host names to this machine in /etc/hosts (for `up --as-microsoft`)."""
 

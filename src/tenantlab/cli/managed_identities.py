@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from tenantlab.cli._common import (
+    CommandGroup,
     fail,
     json_option,
     platform_from,
@@ -50,7 +51,7 @@ def _fields(view: ManagedIdentityView) -> list[tuple[str, str]]:
     ]
 
 
-@click.group("managed-identity")
+@click.group("managed-identity", cls=CommandGroup)
 def managed_identity() -> None:
     """Managed identities: system-assigned (one per host) and user-assigned (attached to hosts)."""
 

@@ -12,6 +12,7 @@ from tenantlab.bootstrap import credentials_path, read_management_credentials
 from tenantlab.cli._common import (
     CommandGroup,
     json_option,
+    json_option_saying,
     platform_from,
     print_fields,
     print_json,
@@ -259,9 +260,14 @@ def graph_throttling(
     type=int,
     help="Seconds the first lockout lasts; each repeat doubles it (default 60).",
 )
+@json_option_saying("{id, threshold, durationSeconds}")
 @click.pass_context
 def lockout(
-    ctx: click.Context, tenant: str | None, threshold: int | None, duration_seconds: int | None
+    ctx: click.Context,
+    tenant: str | None,
+    threshold: int | None,
+    duration_seconds: int | None,
+    as_json: bool,
 ) -> None:
     """Show or change the tenant's smart lockout of password sign-ins (AADSTS50053)."""
     platform = platform_from(ctx)
@@ -272,6 +278,15 @@ def lockout(
         policy = platform.directory.set_lockout_policy(
             tenant=found.id, threshold=threshold, duration_seconds=duration_seconds
         )
+    if as_json:
+        print_json(
+            {
+                "id": found.id,
+                "threshold": policy.threshold,
+                "durationSeconds": policy.duration_seconds,
+            }
+        )
+        return
     click.echo(
         f"Smart lockout for {found.display_name} ({found.id}): {policy.threshold} failed sign-ins "
         f"lock an account for {policy.duration_seconds} s, doubling on each repeat"

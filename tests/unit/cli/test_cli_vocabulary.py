@@ -14,7 +14,17 @@ from tenantlab.cli import COMMANDS, cli
 
 Run = Callable[..., Result]
 RunJson = Callable[..., Any]
-SERVERS = {"serve", "up", "quickstart", "todo-api"}  # they serve until Ctrl+C: nothing to print
+# They serve until Ctrl+C, or run another program whose output is its own: nothing to print.
+SERVERS = {"serve", "up", "quickstart", "todo-api", "run"}
+# Added by other work in flight and not yet given --json; remove a name when it has it.
+JSON_PENDING = {
+    "hosts install",
+    "hosts remove",
+    "managed-identity attach",
+    "managed-identity delete",
+    "managed-identity detach",
+    "managed-identity env",
+}
 
 
 def leaves(group: click.Group, ctx: click.Context, path: tuple[str, ...] = ()) -> Iterator[Any]:
@@ -38,7 +48,8 @@ def test_every_command_that_prints_accepts_json() -> None:
         for path, command in all_commands()
         if path[0] not in SERVERS and "--json" not in {o for p in command.params for o in p.opts}
     ]
-    assert missing == []
+    assert sorted(set(missing) - JSON_PENDING) == []
+    assert set(missing) >= JSON_PENDING, "a pending command has --json now: drop it from the list"
 
 
 def test_tenant_selection_is_t_everywhere() -> None:
