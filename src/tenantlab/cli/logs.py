@@ -14,6 +14,7 @@ from datetime import datetime
 import click
 
 from tenantlab.cli._common import (
+    CommandGroup,
     json_option,
     platform_from,
     print_json,
@@ -67,7 +68,7 @@ def describe(row: SignIn) -> str:
     return line
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def logs() -> None:
     """Sign-in logs of a tenant (what Graph serves at /auditLogs/signIns)."""
 
