@@ -121,7 +121,8 @@ def test_ciam_node_daemon_env_calls_the_todo_api(
         f"AUTHORITY={deployment.authority}\n"
         f"CLIENT_SECRET={deployment.secret}\n"
         f"API_ENDPOINT={deployment.todo_url}/api/todolist\n"
-        f"SCOPES={deployment.api_scope}\n"
+        # the App ID URI alone: the sample's auth.js appends /.default itself
+        f"SCOPES=api://{deployment.api_app_id}\n"
     )
     assert run_with(deployment, config, "--op", "getToDos") == []
 
