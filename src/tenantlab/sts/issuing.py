@@ -84,12 +84,7 @@ class TokenIssuer:
             note_resource(facts, found[0])
 
     def _graph_alias(self, identifier: str) -> str:
-        # Graph is served at the cloud's own origin, so a sample that builds its scope from its
-        # Graph endpoint setting (Microsoft's Node console daemon: GRAPH_ENDPOINT + ".default")
-        # names Graph by that origin. The token is Graph's as usual (aud graph.microsoft.com).
-        if identifier.rstrip("/").lower() == self.endpoints.origin.lower():
-            return MICROSOFT_GRAPH_RESOURCE
-        return identifier
+        return MICROSOFT_GRAPH_RESOURCE if self.endpoints.names_graph(identifier) else identifier
 
     def find_resource(
         self, snapshot: TenantSnapshot, identifier: str

@@ -38,6 +38,18 @@ class Endpoints:
             return urlsplit(MICROSOFT_GRAPH_ORIGIN).netloc
         return self.netloc
 
+    def names_graph(self, identifier: str) -> bool:
+        """Whether a resource identifier is our origin standing for Graph.
+
+        Graph is served at the cloud's own origin, so a sample that builds its scope from its Graph
+        endpoint setting (Microsoft's Node console daemon: GRAPH_ENDPOINT + ".default") names Graph
+        by that origin. As Microsoft, Graph has its own host and the login origin is no resource
+        (Entra answers AADSTS500011 for `https://login.microsoftonline.com/.default`).
+        """
+        if self.graph_host != self.netloc:
+            return False
+        return identifier.rstrip("/").lower() == self.origin.lower()
+
     def issuer_v2(self, tenant_id: str) -> str:
         return f"{self.origin}/{tenant_id}/v2.0"
 

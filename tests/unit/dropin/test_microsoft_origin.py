@@ -24,6 +24,16 @@ def test_discovery_names_graph_by_its_own_host() -> None:
     assert doc["token_endpoint"] == f"https://login.microsoftonline.com/{TID}/oauth2/v2.0/token"
 
 
+def test_only_a_local_origin_stands_for_graph() -> None:
+    """As Microsoft, Graph has its own host: the login origin names no resource, as in Entra."""
+    assert not MICROSOFT.names_graph("https://login.microsoftonline.com")
+    assert not MICROSOFT.names_graph("https://login.microsoftonline.com/")
+    local = Endpoints("https://localhost:5443")
+    assert local.names_graph("https://localhost:5443/")
+    assert local.names_graph("HTTPS://LOCALHOST:5443")
+    assert not local.names_graph("https://localhost:5444")
+
+
 def test_any_other_origin_keeps_its_own_v1_issuer() -> None:
     local = Endpoints("https://localhost:5443")
     assert local.issuer_v1(TID) == f"https://localhost:5443/{TID}/"
