@@ -1,7 +1,7 @@
 """Benchmark: Graph's `GET /v1.0/users?$top=100` on tenants of 1,000 and 100,000 users.
 
     .venv/bin/python bench/graph_users.py [--users 100000] [--small 1000] [--duration 10]
-        [--conns 8] [--home DIR] [--out FILE]
+        [--conns 8] [--rounds 3] [--home DIR] [--out FILE]
 
 What it does, all on 127.0.0.1 and bounded in time:
 
@@ -14,7 +14,11 @@ What it does, all on 127.0.0.1 and bounded in time:
    CPU 1, against: page 1 of `small`; page 1 of `large`; a page deep inside `large` (a
    `$skiptoken` cursor near the end); and page 1 of `large` ordered by displayName;
 4. pages through every user of `large` end to end with `$top=999` (one client, following
-   `@odata.nextLink` verbatim), and reports the seconds taken and the users seen.
+   `@odata.nextLink` verbatim), and reports the seconds taken and the users seen;
+5. serves the floor (`bench/graph_floor.py`: a bare FastAPI endpoint, one Core keyset select of
+   the same rows from the same SQLite file) on the same core, checks that its first and deep
+   pages are byte-identical to Graph's, and runs the same wrk rounds against it, alternating
+   with Graph's, so both see the same machine; reports Graph/floor ratios per round.
 
 Output: one JSON document (stdout, and `--out`) with requests/s, p50 and p99 for each target, and
 the server's CPU time per request (from /proc: what other load on a shared machine cannot skew).
@@ -113,6 +117,10 @@ def serve(home: Path, port: int) -> None:
         log_level="warning",
         lifespan="off",
     )
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as `tenantlab serve` does after start-up
     uvicorn.Server(config).run()
 
 
@@ -149,10 +157,14 @@ def graph_token(origin: str, home: Path, tenant_id: str, context: ssl.SSLContext
         return str(json.loads(response.read())["access_token"])
 
 
-def get_json(url: str, token: str, context: ssl.SSLContext) -> dict[str, Any]:
+def get_bytes(url: str, token: str, context: ssl.SSLContext) -> bytes:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, context=context, timeout=60) as response:
-        return json.loads(response.read())  # type: ignore[no-any-return]
+        return bytes(response.read())
+
+
+def get_json(url: str, token: str, context: ssl.SSLContext) -> dict[str, Any]:
+    return json.loads(get_bytes(url, token, context))  # type: ignore[no-any-return]
 
 
 def _ms(value: str, unit: str) -> float:
@@ -221,12 +233,30 @@ def deep_url(origin: str, token: str, context: ssl.SSLContext, users: int) -> st
     return f"{origin}/v1.0/users?$top=100&$skiptoken={urllib.parse.quote(skiptoken)}"
 
 
+def ratios(measured: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Graph against the floor in one round: requests/s and p99 ratios, deep page vs first."""
+    graph, floor = measured["graph_first_page_large"], measured["floor_first_page_large"]
+    deep = measured["graph_deep_page_large"]
+    return {
+        "first_page_rps_vs_floor": round(graph["requests_per_s"] / floor["requests_per_s"], 3),
+        "first_page_p99_vs_floor": round(graph["p99_ms"] / floor["p99_ms"], 2),
+        "first_page_cpu_vs_floor": round(
+            graph["server_cpu_ms_per_request"] / floor["server_cpu_ms_per_request"], 2
+        ),
+        "deep_page_rps_vs_floor": round(
+            deep["requests_per_s"] / measured["floor_deep_page_large"]["requests_per_s"], 3
+        ),
+        "deep_vs_first_page_rps": round(deep["requests_per_s"] / graph["requests_per_s"], 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--conns", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--home", type=Path)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # child: serve on this port
@@ -251,42 +281,60 @@ def main() -> None:
     if pin:
         server_command = ["taskset", "-c", "0", *server_command]
     server = subprocess.Popen(server_command)
+    floor_port = free_port()
+    floor_origin = f"https://localhost:{floor_port}"
+    floor_command = [
+        sys.executable, str(Path(__file__).with_name("graph_floor.py")), "--home", str(home),
+        "--port", str(floor_port), "--tenant", LARGE_TENANT, "--origin", origin,
+    ]  # fmt: skip
+    if pin:
+        floor_command = ["taskset", "-c", "0", *floor_command]
+    floor = subprocess.Popen(floor_command)
     try:
         context = ssl.create_default_context(cafile=str(ca_cert))
         wait_until_up(origin, context, time.monotonic() + 60)
+        wait_until_up(floor_origin, context, time.monotonic() + 60)
         small = graph_token(origin, home, SMALL_TENANT, context)
         large = graph_token(origin, home, LARGE_TENANT, context)
         cpu = "1" if pin else None
         first_page = f"{origin}/v1.0/users?$top=100"
+        deep_page = deep_url(origin, large, context, args.users)
+        floor_first = first_page.replace(origin, floor_origin)
+        floor_deep = deep_page.replace(origin, floor_origin)
+        for graph_url, floor_url in ((first_page, floor_first), (deep_page, floor_deep)):
+            if get_bytes(graph_url, large, context) != get_bytes(floor_url, large, context):
+                raise SystemExit(f"the floor's answer differs from Graph's for {graph_url}")
+
+        def run(url: str, token: str, pid: int) -> dict[str, Any]:
+            return wrk(url, token, args.conns, args.duration, cpu, pid)
+
         wrk(first_page, large, args.conns, 3, cpu, server.pid)  # warm-up
+        wrk(floor_first, large, args.conns, 3, cpu, floor.pid)
+        rounds = []
+        for _ in range(args.rounds):
+            measured = {
+                "graph_first_page_large": run(first_page, large, server.pid),
+                "floor_first_page_large": run(floor_first, large, floor.pid),
+                "graph_deep_page_large": run(deep_page, large, server.pid),
+                "floor_deep_page_large": run(floor_deep, large, floor.pid),
+            }
+            measured["ratios"] = ratios(measured)
+            rounds.append(measured)
         results: dict[str, Any] = {
             "users": {"small": args.small, "large": args.users},
             "seeding_s": seeding,
             "conns": args.conns,
             "duration_s": args.duration,
-            "first_page_small": wrk(first_page, small, args.conns, args.duration, cpu, server.pid),
-            "first_page_large": wrk(first_page, large, args.conns, args.duration, cpu, server.pid),
-            "deep_page_large": wrk(
-                deep_url(origin, large, context, args.users),
-                large,
-                args.conns,
-                args.duration,
-                cpu,
-                server.pid,
-            ),
-            "ordered_page_large": wrk(
-                first_page + "&$orderby=displayName",
-                large,
-                args.conns,
-                args.duration,
-                cpu,
-                server.pid,
-            ),
+            "uptime": Path("/proc/loadavg").read_text().strip(),
+            "rounds": rounds,
+            "first_page_small": run(first_page, small, server.pid),
+            "ordered_page_large": run(first_page + "&$orderby=displayName", large, server.pid),
             "page_all_large_top999": page_everything(origin, large, context),
         }
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, floor):
+            process.terminate()
+            process.wait(timeout=30)
     text = json.dumps(results, indent=2)
     print(text)
     if args.out:

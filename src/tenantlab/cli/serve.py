@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import socket
 import sys
@@ -158,6 +159,10 @@ def serve(
         )
         listeners.append((uvicorn.Server(identity_config), identity_sock))
     record_server(settings.home, settings.origin)  # other commands read the origin from here
+    # Start-up leaves ~125k long-lived objects (modules, the app, caches); frozen, the collector
+    # no longer walks them, and a gen-2 pass stops costing ~100 ms in someone's p99.
+    gc.collect()
+    gc.freeze()
     # uvicorn re-raises the signal that stopped it once its graceful shutdown is done: SIGTERM
     # then becomes SystemExit here (not the default handler's silent death), so both it and
     # Ctrl+C end with "stopped".

@@ -18,7 +18,7 @@ from tenantlab.graph.routing import (
     reject_unknown,
     route,
 )
-from tenantlab.graph.shapes.users import USER
+from tenantlab.graph.shapes.users import USER, row_plan
 
 # Graph property -> (directory field, JSON type) for what a client may set on a user.
 WRITABLE: dict[str, tuple[str, type]] = {
@@ -64,10 +64,11 @@ def collection_page(
 
 def list_users(request: GraphRequest) -> Result:
     options = list_options(request.params, request.headers)
-    selection = USER.choose(options.select)
-    page = request.platform.directory.page_users(tenant=request.tenant, query=options.page)
-    values = [USER.render(user, selection) for user in page.items]
-    return collection_page(request, options, page, values, "users")
+    plan = row_plan(USER.choose(options.select))
+    page = request.platform.directory.page_user_rows(
+        tenant_id=request.tenant, query=options.page, columns=plan.columns
+    )
+    return collection_page(request, options, page, plan.build(page.items), "users")
 
 
 def count_users(request: GraphRequest) -> Result:

@@ -1,53 +1,151 @@
-"""`microsoft.graph.user`: the properties tenantlab models, with Graph's default set for lists."""
+"""`microsoft.graph.user`: its properties declared once, rendered from ORM objects or from rows.
+
+Each property is a `Field`: the `users` column it is read from (None: tenantlab does not store it,
+and Graph's null or empty collection stands in), and how a stored value becomes JSON. From that
+one table come the `Shape` (`USER`, over ORM objects: single users, the CLI) and the row plans
+(`row_plan`) a page is built from: a page selects exactly the columns its properties need and
+builds each object straight from the row, with no ORM object and nothing formatted that is then
+dropped (most of a page's cost was just that).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from operator import attrgetter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from tenantlab.clock import iso_z
-from tenantlab.graph.shapes._shape import Shape, null
+from tenantlab.graph.shapes._shape import Selection, Shape, empty, null
 from tenantlab.storage.schema import User
+
+
+def _optional_iso(value: float | None) -> str | None:
+    return None if value is None else iso_z(value)
+
+
+@dataclass(frozen=True)
+class Field:
+    column: str | None = None  # the `users` column; None: not stored (null, or [] if a collection)
+    to_json: Callable[[Any], Any] | None = None  # for values that are not JSON as stored
+    collection: bool = False
+
+
+STORED = Field
+LIST = Field(collection=True)
+NOT_STORED = Field()
+
+# Graph's order of the properties, as v1.0 declares them on microsoft.graph.user.
+USER_FIELDS: dict[str, Field] = {
+    "id": STORED("id"),
+    "accountEnabled": STORED("account_enabled"),
+    "businessPhones": STORED("business_phones", collection=True),
+    "createdDateTime": STORED("created_at", to_json=_optional_iso),
+    "creationType": NOT_STORED,
+    "deletedDateTime": NOT_STORED,
+    "displayName": STORED("display_name"),
+    "externalUserState": NOT_STORED,
+    "givenName": STORED("given_name"),
+    "jobTitle": STORED("job_title"),
+    "mail": STORED("mail"),
+    "mailNickname": STORED("mail_nickname"),
+    "mobilePhone": STORED("mobile_phone"),
+    "officeLocation": STORED("office_location"),
+    "preferredLanguage": STORED("preferred_language"),
+    "surname": STORED("surname"),
+    "userPrincipalName": STORED("user_principal_name"),
+    "userType": STORED("user_type"),
+}
+
+# `GET /users` without $select returns exactly these, in this order (Graph's default set).
+USER_DEFAULT_PROPERTIES = (
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+)
+
+
+def _getter(field: Field) -> Callable[[Any], Any]:
+    if field.column is None:
+        return empty if field.collection else null
+    read = attrgetter(field.column)
+    if field.to_json is not None:
+        convert = field.to_json
+        return lambda user: convert(read(user))
+    if field.collection:
+        return lambda user: list(read(user) or ())
+    return read
+
 
 USER: Shape[User] = Shape(
     "microsoft.graph.user",
-    {
-        "id": attrgetter("id"),
-        "accountEnabled": attrgetter("account_enabled"),
-        "businessPhones": lambda u: list(u.business_phones),
-        "createdDateTime": lambda u: iso_z(u.created_at),
-        "creationType": null,
-        "deletedDateTime": null,
-        "displayName": attrgetter("display_name"),
-        "externalUserState": null,
-        "givenName": attrgetter("given_name"),
-        "jobTitle": attrgetter("job_title"),
-        "mail": attrgetter("mail"),
-        "mailNickname": attrgetter("mail_nickname"),
-        "mobilePhone": attrgetter("mobile_phone"),
-        "officeLocation": attrgetter("office_location"),
-        "preferredLanguage": attrgetter("preferred_language"),
-        "surname": attrgetter("surname"),
-        "userPrincipalName": attrgetter("user_principal_name"),
-        "userType": attrgetter("user_type"),
-    },
-    # `GET /users` without $select returns exactly these, in this order (Graph's default set).
-    default=(
-        "businessPhones",
-        "displayName",
-        "givenName",
-        "jobTitle",
-        "mail",
-        "mobilePhone",
-        "officeLocation",
-        "preferredLanguage",
-        "surname",
-        "userPrincipalName",
-        "id",
-    ),
+    {name: _getter(field) for name, field in USER_FIELDS.items()},
+    default=USER_DEFAULT_PROPERTIES,
 )
-USER_DEFAULT_PROPERTIES = USER.default
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """How to build the selected properties from a row of `columns` (in that order)."""
+
+    names: tuple[str, ...]
+    columns: tuple[str, ...]
+    # (property, row index or None for not stored, converter); empty when rows map 1:1.
+    steps: tuple[tuple[str, int | None, Callable[[Any], Any] | None], ...]
+
+    def build(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        names = self.names
+        if not self.steps:  # every property is a column as stored: zip is all it takes
+            return [dict(zip(names, row, strict=False)) for row in rows]
+        getters = [(name, _row_getter(index, convert)) for name, index, convert in self.steps]
+        return [{name: get(row) for name, get in getters} for row in rows]
+
+
+def _row_getter(
+    index: int | None, convert: Callable[[Any], Any] | None
+) -> Callable[[Sequence[Any]], Any]:
+    if index is None:
+        return convert or null
+    item = itemgetter(index)
+    if convert is None:
+        return item
+    return lambda row: convert(item(row))
+
+
+_PLANS: dict[Selection, RowPlan] = {}
+
+
+def row_plan(selection: Selection) -> RowPlan:
+    """The plan for a validated selection (None: the default set); plans are reused."""
+    plan = _PLANS.get(selection)
+    if plan is not None:
+        return plan
+    names = selection or USER_DEFAULT_PROPERTIES
+    columns: list[str] = []
+    steps: list[tuple[str, int | None, Callable[[Any], Any] | None]] = []
+    simple = True
+    for name in names:
+        field = USER_FIELDS[name]
+        if field.column is None:
+            simple = False
+            steps.append((name, None, empty if field.collection else null))
+            continue
+        columns.append(field.column)
+        if field.to_json is not None:
+            simple = False
+        steps.append((name, len(columns) - 1, field.to_json))
+    plan = RowPlan(tuple(names), tuple(columns), () if simple else tuple(steps))
+    if len(_PLANS) < 256:  # selections are few in practice; a flood of odd ones is not cached
+        _PLANS[selection] = plan
+    return plan
 
 
 def user_json(user: User, select: Sequence[str] | None = None) -> dict[str, Any]:
