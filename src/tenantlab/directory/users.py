@@ -29,7 +29,54 @@ USER_FIELDS = (
     "preferred_language",
     "business_phones",
     "account_enabled",
+    "department",
+    "company_name",
+    "employee_id",
+    "employee_type",
+    "usage_location",
+    "street_address",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "fax_number",
+    "other_mails",
+    "proxy_addresses",
+    "identities",
+    "on_premises_sync_enabled",
+    "on_premises_immutable_id",
 )
+_IDENTITY_KEYS = frozenset({"signInType", "issuer", "issuerAssignedId"})
+
+
+def _checked(fields: dict[str, Any]) -> dict[str, Any]:
+    """Values the columns can hold, whoever sets them (Graph, the CLI, a seed file): strings
+    within their column's length (PostgreSQL would refuse a longer one mid-write), a two-letter
+    usageLocation, identities in objectIdentity's shape."""
+    location = fields.get("usage_location")
+    if location is not None:
+        if not (isinstance(location, str) and len(location) == 2 and location.isalpha()):
+            raise ValidationFailed(
+                "usageLocation must be a two-letter country code (ISO 3166-1 alpha-2), such as US"
+            )
+        fields["usage_location"] = location.upper()
+    columns = User.__table__.columns
+    for name, value in fields.items():
+        length = getattr(columns[name].type, "length", None) if name in columns else None
+        if isinstance(value, str) and length is not None and len(value) > length:
+            first, *rest = name.split("_")
+            graph_name = first + "".join(part.capitalize() for part in rest)
+            raise ValidationFailed(f"{graph_name} is longer than {length} characters")
+    for identity in fields.get("identities") or ():
+        if (
+            not isinstance(identity, dict)
+            or not set(identity) <= _IDENTITY_KEYS
+            or not all(isinstance(identity.get(k), str) and identity[k] for k in _IDENTITY_KEYS)
+        ):
+            raise ValidationFailed(
+                "each identity needs signInType, issuer and issuerAssignedId (strings)"
+            )
+    return fields
 
 
 class UsersMixin(DirectoryBase):
@@ -55,6 +102,12 @@ class UsersMixin(DirectoryBase):
                 "adele@contoso.onmicrosoft.com)"
             )
         name = validation.display_name(display_name)
+        fields = _checked(dict(fields))
+        if not fields.get("identities"):
+            # How Entra lists a member's own sign-in name among its identities.
+            fields["identities"] = [
+                {"signInType": "userPrincipalName", "issuer": domain, "issuerAssignedId": upn}
+            ]
         password_hash = _hasher.hash(validation.password(password)) if password else None
         with self.db.session() as session:
             t = self._tenant(session, tenant)
@@ -111,6 +164,7 @@ class UsersMixin(DirectoryBase):
         unknown = set(fields) - set(USER_FIELDS) - {"password"}
         if unknown:
             raise ValidationFailed(f"unknown user property '{sorted(unknown)[0]}'")
+        fields = _checked(dict(fields))
         found = self.get_user(tenant=tenant, key=key)
         with self.db.session() as session:
             user = session.get(User, found.id)

@@ -33,6 +33,21 @@ WRITABLE: dict[str, tuple[str, type]] = {
     "preferredLanguage": ("preferred_language", str),
     "businessPhones": ("business_phones", list),
     "accountEnabled": ("account_enabled", bool),
+    "department": ("department", str),
+    "companyName": ("company_name", str),
+    "employeeId": ("employee_id", str),
+    "employeeType": ("employee_type", str),
+    "usageLocation": ("usage_location", str),
+    "streetAddress": ("street_address", str),
+    "city": ("city", str),
+    "state": ("state", str),
+    "postalCode": ("postal_code", str),
+    "country": ("country", str),
+    "faxNumber": ("fax_number", str),
+    "otherMails": ("other_mails", list),
+    "proxyAddresses": ("proxy_addresses", list),
+    "identities": ("identities", list),
+    "onPremisesImmutableId": ("on_premises_immutable_id", str),
 }
 CREATE_ALLOWED = frozenset({*WRITABLE, "userPrincipalName", "passwordProfile", "userType"})
 UPDATE_ALLOWED = frozenset({*WRITABLE, "passwordProfile"})
@@ -48,7 +63,7 @@ def collection_page(
 ) -> Result:
     """A collection response in Graph's property order, with a nextLink to the next page."""
     if options.select:
-        fragment = f"{fragment}({','.join(options.select)})"
+        fragment = selected_context(fragment, options.select)
     body: dict[str, Any] = {"@odata.context": request.context(fragment)}
     if page.count is not None:
         body["@odata.count"] = page.count
@@ -60,6 +75,16 @@ def collection_page(
         body["@odata.nextLink"] = request.link(request.path.rstrip("/"), params)
     body["value"] = values
     return Result(body=body)
+
+
+def selected_context(fragment: str, select: tuple[str, ...]) -> str:
+    """`users(displayName,id)`: the `$select` list as the client wrote it, as Graph echoes it."""
+    return f"{fragment}({','.join(select)})"
+
+
+def entity_context(fragment: str, select: tuple[str, ...] | None) -> str:
+    """One entity's context: `users/$entity`, or `users(displayName,id)/$entity` with $select."""
+    return f"{selected_context(fragment, select) if select else fragment}/$entity"
 
 
 def list_users(request: GraphRequest) -> Result:
@@ -91,7 +116,7 @@ def _user(request: GraphRequest) -> Any:
 def get_user(request: GraphRequest) -> Result:
     options = list_options({k: v for k, v in request.params.items() if k == "$select"}, {})
     selection = USER.choose(options.select)
-    body = {"@odata.context": request.context("users/$entity")}
+    body = {"@odata.context": request.context(entity_context("users", options.select))}
     body.update(USER.render(_user(request), selection))
     return Result(body=body)
 
@@ -107,8 +132,10 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
             raise InvalidRequest(
                 f"Cannot convert the literal '{value}' to the expected type '{expected[kind]}'."
             )
-        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
-            raise InvalidRequest("Cannot convert a value to the expected type 'Edm.String'.")
+        item_type = dict if name == "identities" else str
+        if isinstance(value, list) and not all(isinstance(item, item_type) for item in value):
+            item_name = "microsoft.graph.objectIdentity" if item_type is dict else "Edm.String"
+            raise InvalidRequest(f"Cannot convert a value to the expected type '{item_name}'.")
         fields[field] = value if value is not None or kind is not list else []
     return fields
 
@@ -125,8 +152,16 @@ def _password(body: dict[str, Any]) -> str | None:
     return password
 
 
+def _reject_read_only(body: dict[str, Any], allowed: frozenset[str]) -> None:
+    """A declared property a client cannot set (createdDateTime, onPremisesSyncEnabled, ...)."""
+    for name in body:
+        if name in USER.properties and name not in allowed:
+            raise InvalidRequest(f"Property '{name}' is read-only and cannot be set.")
+
+
 def create_user(request: GraphRequest) -> Result:
     body = request.json()
+    _reject_read_only(body, CREATE_ALLOWED)
     reject_unknown(body, CREATE_ALLOWED)
     for name in (*REQUIRED_ON_CREATE, "passwordProfile"):
         if body.get(name) in (None, ""):
@@ -159,6 +194,7 @@ def update_user(request: GraphRequest) -> Result:
         raise InvalidRequest(
             "Updating userPrincipalName is not supported by tenantlab; create a new user instead."
         )
+    _reject_read_only(body, UPDATE_ALLOWED)
     reject_unknown(body, UPDATE_ALLOWED)
     fields = _fields(body)
     password = _password(body)

@@ -285,6 +285,22 @@ class SeedApplier:
             "preferred_language": spec.preferredLanguage,
             "business_phones": spec.businessPhones,
             "account_enabled": spec.accountEnabled,
+            "department": spec.department,
+            "company_name": spec.companyName,
+            "employee_id": spec.employeeId,
+            "employee_type": spec.employeeType,
+            "usage_location": spec.usageLocation,
+            "street_address": spec.streetAddress,
+            "city": spec.city,
+            "state": spec.state,
+            "postal_code": spec.postalCode,
+            "country": spec.country,
+            "fax_number": spec.faxNumber,
+            "other_mails": spec.otherMails,
+            "proxy_addresses": spec.proxyAddresses,
+            "identities": spec.identities,
+            "on_premises_sync_enabled": spec.onPremisesSyncEnabled,
+            "on_premises_immutable_id": spec.onPremisesImmutableId,
         }
         wanted = {k: v for k, v in fields.items() if v is not None}
         try:

@@ -107,6 +107,22 @@ class UserSpec(_Spec):
     preferredLanguage: str | None = None
     businessPhones: list[str] | None = None
     accountEnabled: bool | None = None
+    department: str | None = None
+    companyName: str | None = None
+    employeeId: str | None = None
+    employeeType: str | None = None
+    usageLocation: str | None = None
+    streetAddress: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postalCode: str | None = None
+    country: str | None = None
+    faxNumber: str | None = None
+    otherMails: list[str] | None = None
+    proxyAddresses: list[str] | None = None
+    identities: list[dict[str, str]] | None = None
+    onPremisesSyncEnabled: bool | None = None
+    onPremisesImmutableId: str | None = None
     password: str | None = None
 
 

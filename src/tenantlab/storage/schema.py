@@ -260,6 +260,23 @@ class User(Base):
     user_type: Mapped[str] = mapped_column(String(16), default="Member")
     password_hash: Mapped[str | None] = mapped_column(String(256), default=None)
     created_at: Mapped[float] = mapped_column(Float)
+    # Declared on microsoft.graph.user and selected by directory-sync daemons (migration 0006).
+    department: Mapped[str | None] = mapped_column(String(64), default=None)
+    company_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    employee_id: Mapped[str | None] = mapped_column(String(16), default=None)
+    employee_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    usage_location: Mapped[str | None] = mapped_column(String(2), default=None)
+    street_address: Mapped[str | None] = mapped_column(String(1024), default=None)
+    city: Mapped[str | None] = mapped_column(String(128), default=None)
+    state: Mapped[str | None] = mapped_column(String(128), default=None)
+    postal_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    country: Mapped[str | None] = mapped_column(String(128), default=None)
+    fax_number: Mapped[str | None] = mapped_column(String(64), default=None)
+    other_mails: Mapped[list[Any]] = mapped_column(default=list)
+    proxy_addresses: Mapped[list[Any]] = mapped_column(default=list)
+    identities: Mapped[list[Any]] = mapped_column(default=list)
+    on_premises_sync_enabled: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    on_premises_immutable_id: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class SigningKey(Base):

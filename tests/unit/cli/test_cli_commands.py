@@ -106,6 +106,40 @@ def test_users(run: Run, run_json: RunJson) -> None:
     assert "Pa55-word" not in run("user", "list").stdout
 
 
+def test_user_declared_properties_on_create_and_update(
+    run: Run, run_json: RunJson, tmp_path: Path
+) -> None:
+    run("tenant", "create", "--name", "Contoso", "--domain", "contoso")
+    run(
+        "user", "create", "adele", "--department", "Sales", "--employee-id", "E-1",
+        "--usage-location", "us", "--other-mail", "a@fabrikam.com", "--other-mail", "b@x.com",
+    )  # fmt: skip
+    updated = run_json(
+        "user", "update", "adele", "--company-name", "Contoso", "--on-premises-sync",
+        "--on-premises-immutable-id", "aGVsbG8=",
+    )  # fmt: skip
+    assert updated["companyName"] == "Contoso"
+    assert updated["onPremisesSyncEnabled"] is True
+    assert updated["onPremisesImmutableId"] == "aGVsbG8="
+    summary = run("user", "update", "adele", "--department", "Marketing").stdout
+    assert summary == "Updated user adele@contoso.onmicrosoft.com: department.\n"
+    assert "nothing to change" in run("user", "update", "adele", code=2).stderr
+    assert (
+        "usageLocation must be a two-letter"
+        in run("user", "update", "adele", "--usage-location", "USA", code=1).stderr
+    )
+    from tenantlab.config import PlatformSettings
+    from tenantlab.platform import Platform
+
+    platform = Platform.open(PlatformSettings(home=tmp_path / "tenantlab-home"))
+    try:
+        [adele] = platform.directory.list_users(tenant="contoso.onmicrosoft.com")
+    finally:
+        platform.close()
+    assert (adele.department, adele.employee_id, adele.usage_location) == ("Marketing", "E-1", "US")
+    assert adele.other_mails == ["a@fabrikam.com", "b@x.com"]
+
+
 def test_keys_list_and_rotate(run: Run, run_json: RunJson) -> None:
     run("tenant", "create", "--name", "Contoso", "--domain", "contoso")
     [first] = run_json("keys", "list")["value"]

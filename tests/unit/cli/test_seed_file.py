@@ -261,3 +261,24 @@ def test_a_secret_end_date_without_a_zone_is_utc(platform: Platform) -> None:
     app = platform.directory.get_application(tenant="contoso.onmicrosoft.com", app="API")
     [credential] = platform.directory.password_credentials(app.id)
     assert credential.end_at == 1_814_313_600.0  # 2027-06-30T00:00:00Z
+
+
+def test_users_carry_declared_properties(platform: Platform) -> None:
+    user = {
+        "userPrincipalName": "adele",
+        "department": "Sales",
+        "employeeId": "E-7",
+        "usageLocation": "US",
+        "proxyAddresses": ["SMTP:adele@contoso.onmicrosoft.com"],
+        "onPremisesSyncEnabled": True,
+        "onPremisesImmutableId": "aGVsbG8=",
+    }
+    data = {"tenants": [{"displayName": "Contoso", "domain": "contoso", "users": [user]}]}
+    apply_seed(platform, parse_seed(data))
+    [adele] = platform.directory.list_users(tenant="contoso.onmicrosoft.com")
+    assert (adele.department, adele.employee_id, adele.usage_location) == ("Sales", "E-7", "US")
+    assert adele.proxy_addresses == ["SMTP:adele@contoso.onmicrosoft.com"]
+    assert (adele.on_premises_sync_enabled, adele.on_premises_immutable_id) == (True, "aGVsbG8=")
+    user["department"] = "Marketing"
+    report = apply_seed(platform, parse_seed(data))
+    assert report.changes == ["updated user adele@contoso.onmicrosoft.com: department"]

@@ -35,7 +35,7 @@ def test_managed_identities_are_listed_and_read_with_entras_shape(
     assert sp["appOwnerOrganizationId"] == MICROSOFT_SERVICES_TENANT_ID
     assert sp["signInAudience"] == "AzureADMyOrg"
     assert sp["appRoles"] == []
-    assert sp["createdDateTime"] is not None
+    assert "createdDateTime" not in sp  # v1.0 does not declare it on servicePrincipal
     assert sp["servicePrincipalNames"][0] == user.client_id
     assert by_name["vm1"]["alternativeNames"] == ["isExplicit=False", system.resource_id]
     assert "/providers/Microsoft.Compute/virtualMachines/vm1" in system.resource_id

@@ -13,7 +13,6 @@ from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from tenantlab.clock import iso_z
 from tenantlab.graph.shapes._shape import Selection, Shape, empty, null
 from tenantlab.graph.shapes.applications import info, verified_publisher
 from tenantlab.storage.schema import Application, ServicePrincipal
@@ -58,12 +57,6 @@ def _sp(name: str) -> Callable[[ServicePrincipalFacts], Any]:
     return lambda facts: read(facts.sp)
 
 
-def _created(facts: ServicePrincipalFacts) -> str | None:
-    sp = facts.sp
-    first_party = sp.application_id is None and sp.service_principal_type != MANAGED_IDENTITY
-    return None if first_party else iso_z(sp.created_at)
-
-
 SERVICE_PRINCIPAL: Shape[ServicePrincipalFacts] = Shape(
     "microsoft.graph.servicePrincipal",
     {
@@ -77,7 +70,6 @@ SERVICE_PRINCIPAL: Shape[ServicePrincipalFacts] = Shape(
         "applicationTemplateId": null,
         "appOwnerOrganizationId": _sp("app_owner_organization_id"),
         "appRoleAssignmentRequired": _sp("app_role_assignment_required"),
-        "createdDateTime": _created,
         "description": null,
         "disabledByMicrosoftStatus": null,
         "displayName": _sp("display_name"),
