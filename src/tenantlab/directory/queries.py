@@ -12,6 +12,7 @@ that the Graph front end builds from OData; property names are Graph's, mapped t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -95,17 +96,18 @@ class Collection:
 
 _STR = frozenset({"eq", "ne", "startswith", "in", "ge", "le"})
 _EXACT = frozenset({"eq", "ne", "in"})
+_SEARCHABLE = _STR | {"search"}
 
 USERS = Collection(
     "microsoft.graph.user",
     User,
     {
         "id": Prop(User.id, "guid", _EXACT),
-        "displayName": Prop(User.display_name, sortable=True),
+        "displayName": Prop(User.display_name, sortable=True, ops=_SEARCHABLE),
         "userPrincipalName": Prop(
-            User.user_principal_name, sortable=True, folded=User.upn_key, ops=_STR
+            User.user_principal_name, sortable=True, folded=User.upn_key, ops=_SEARCHABLE
         ),
-        "mail": Prop(User.mail),
+        "mail": Prop(User.mail, ops=_SEARCHABLE),
         "mailNickname": Prop(User.mail_nickname),
         "givenName": Prop(User.given_name),
         "surname": Prop(User.surname),
@@ -122,7 +124,7 @@ APPLICATIONS = Collection(
     {
         "id": Prop(Application.id, "guid", _EXACT),
         "appId": Prop(Application.app_id, "guid", _EXACT),
-        "displayName": Prop(Application.display_name, sortable=True),
+        "displayName": Prop(Application.display_name, sortable=True, ops=_SEARCHABLE),
         "signInAudience": Prop(Application.sign_in_audience, ops=_EXACT),
     },
 )
@@ -132,7 +134,7 @@ SERVICE_PRINCIPALS = Collection(
     {
         "id": Prop(ServicePrincipal.id, "guid", _EXACT),
         "appId": Prop(ServicePrincipal.app_id, "guid", _EXACT),
-        "displayName": Prop(ServicePrincipal.display_name, sortable=True),
+        "displayName": Prop(ServicePrincipal.display_name, sortable=True, ops=_SEARCHABLE),
         "servicePrincipalType": Prop(ServicePrincipal.service_principal_type, ops=_EXACT),
         "accountEnabled": Prop(ServicePrincipal.account_enabled, "bool", _EXACT),
     },
@@ -165,7 +167,38 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Where a word starts inside a property value, for `$search`'s tokenised matching.
+_TOKEN_STARTS = ("", " ", ".", "-", "_", "@", "(", ",", "/")
+_SEARCH_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _search(collection: Collection, node: Comparison) -> ColumnElement[bool]:
+    """Graph's tokenised `$search`: every word of the term starts a word of the value
+    (`"displayName:adel van"` finds "Adele Vance"), case-insensitively."""
+    prop = collection.props.get(node.prop)
+    if prop is None or "search" not in prop.ops:
+        searchable = ", ".join(n for n, p in collection.props.items() if "search" in p.ops)
+        raise UnsupportedQuery(
+            f"Search is not supported on property '{node.prop}' of resource "
+            f"'{collection.entity.rsplit('.', 1)[-1].capitalize()}'; search {searchable}."
+        )
+    words = _SEARCH_TOKEN.findall(str(node.value).lower())
+    if not words:
+        raise ValidationFailed(f"The $search term for '{node.prop}' has no words to match.")
+    column: Any = prop.folded if prop.folded is not None else func.lower(prop.column)
+    conditions = []
+    for word in words:
+        escaped = _escape_like(word)
+        patterns = [
+            f"%{_escape_like(at)}{escaped}%" if at else f"{escaped}%" for at in _TOKEN_STARTS
+        ]
+        conditions.append(or_(*(column.like(p, escape="\\") for p in patterns)))
+    return and_(*conditions)
+
+
 def _comparison(collection: Collection, node: Comparison) -> ColumnElement[bool]:
+    if node.op == "search":
+        return _search(collection, node)
     prop = collection.props.get(node.prop)
     if prop is None or node.op not in prop.ops:
         raise _unsupported(collection, node.prop)

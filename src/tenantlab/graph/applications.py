@@ -22,7 +22,7 @@ from tenantlab.graph.routing import (
 from tenantlab.graph.shapes import Selection
 from tenantlab.graph.shapes.applications import APPLICATION, application_document
 from tenantlab.graph.shapes.credentials import federated_credential_json, password_credential_json
-from tenantlab.graph.users import collection_page
+from tenantlab.graph.users import collection_page, count_of, entity_context
 from tenantlab.ids import is_guid, normalize_guid
 from tenantlab.storage.schema import Application
 
@@ -85,7 +85,7 @@ def list_applications(request: GraphRequest) -> Result:
 def get_application(request: GraphRequest) -> Result:
     select = list_options({k: v for k, v in request.params.items() if k == "$select"}, {}).select
     selection = APPLICATION.choose(select)
-    body = {"@odata.context": request.context("applications/$entity")}
+    body = {"@odata.context": request.context(entity_context("applications", select))}
     body.update(_document(request, _application(request), selection))
     return Result(body=body)
 
@@ -288,6 +288,13 @@ _FIC = _APP + "/federatedIdentityCredentials"
 ROUTES: list[Route] = [
     route("GET", "/applications", list_applications, APPLICATIONS_READ, "applications"),
     route("POST", "/applications", create_application, APPLICATIONS_WRITE, "applications"),
+    route(
+        "GET",
+        r"/applications/\$count",
+        count_of(lambda d: d.page_applications),
+        APPLICATIONS_READ,
+        "applications",
+    ),
     route("GET", _APP, get_application, APPLICATIONS_READ, "applications"),
     route("PATCH", _APP, update_application, APPLICATIONS_WRITE, "applications"),
     route("DELETE", _APP, delete_application, APPLICATIONS_WRITE, "applications"),

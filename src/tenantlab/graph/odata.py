@@ -1,4 +1,5 @@
-"""OData query options as Graph reads them: $top, $select, $filter, $orderby, $count, $skiptoken.
+"""OData query options as Graph reads them: $top, $select, $filter, $orderby, $count, $skiptoken,
+$search.
 
 `$filter` is parsed here into the directory's expression tree (`tenantlab.directory.queries`),
 which the directory turns into SQL; nothing is filtered in Python. The grammar is the part of
@@ -197,6 +198,45 @@ def parse_filter(text: str) -> Expression:
     return _FilterParser(text).parse()
 
 
+_SEARCH_CLAUSE = re.compile(r'\s*"(?P<prop>[A-Za-z]+):(?P<term>[^"]*)"\s*')
+_SEARCH_OPERATOR = re.compile(r"(?P<op>AND|OR)\b", re.IGNORECASE)
+
+
+def _invalid_search(detail: str) -> InvalidRequest:
+    return InvalidRequest(f"Invalid $search clause: {detail}", code="BadRequest")
+
+
+def parse_search(text: str) -> Expression:
+    """`"displayName:adele" OR "mail:vance"`: quoted `property:term` clauses joined by AND/OR
+    (AND binds tighter), as Graph takes `$search` on directory objects. Each clause becomes a
+    `search` comparison, matched by tokens in SQL (`directory.queries`)."""
+    ors: list[Expression] = []
+    ands: list[Expression] = []
+    position, terms = 0, 0
+    while True:
+        clause = _SEARCH_CLAUSE.match(text, position)
+        if clause is None:
+            raise _invalid_search(
+                f"expected a quoted \"property:term\" at position {position} in '{text}'."
+            )
+        terms += 1
+        if terms > MAX_FILTER_TERMS:
+            raise _invalid_search(f"more than {MAX_FILTER_TERMS} clauses.")
+        ands.append(Comparison(clause.group("prop"), "search", clause.group("term")))
+        position = clause.end()
+        if position == len(text):
+            break
+        operator = _SEARCH_OPERATOR.match(text, position)
+        if operator is None:
+            raise _invalid_search(f"expected AND or OR at position {position} in '{text}'.")
+        position = operator.end()
+        if operator.group("op").upper() == "OR":
+            ors.append(ands[0] if len(ands) == 1 else Junction("and", tuple(ands)))
+            ands = []
+    ors.append(ands[0] if len(ands) == 1 else Junction("and", tuple(ands)))
+    return ors[0] if len(ors) == 1 else Junction("or", tuple(ors))
+
+
 def parse_top(value: str | None) -> int:
     if value is None:
         return DEFAULT_TOP
@@ -263,12 +303,15 @@ def list_options(params: Mapping[str, str], headers: Mapping[str, str]) -> ListO
         raise InvalidRequest(
             "$expand is not supported by tenantlab's Graph.", code="Request_UnsupportedQuery"
         )
+    search = None
     if "$search" in params:
-        raise InvalidRequest(
-            "Request with $search query parameter only works through MSGraph with a special "
-            "request header: 'ConsistencyLevel: eventual'",
-            code="Request_UnsupportedQuery",
-        )
+        if headers.get("consistencylevel", "").lower() != "eventual":
+            raise InvalidRequest(
+                "Request with $search query parameter only works through MSGraph with a special "
+                "request header: 'ConsistencyLevel: eventual'",
+                code="Request_UnsupportedQuery",
+            )
+        search = parse_search(params["$search"])
     count_text = params.get("$count")
     count = False
     if count_text is not None:
@@ -282,6 +325,8 @@ def list_options(params: Mapping[str, str], headers: Mapping[str, str]) -> ListO
     if filter_text is not None and not filter_text.strip():
         raise _invalid_filter("the expression is empty.")
     expression = parse_filter(filter_text) if filter_text else None
+    if search is not None:
+        expression = search if expression is None else Junction("and", (expression, search))
     skiptoken = params.get("$skiptoken")
     after = decode_skiptoken(skiptoken, order_by, descending) if skiptoken else None
     page = PageQuery(

@@ -23,7 +23,7 @@ from tenantlab.graph.routing import (
 from tenantlab.graph.shapes import Selection
 from tenantlab.graph.shapes.permissions import app_role_assignment_json
 from tenantlab.graph.shapes.service_principals import SERVICE_PRINCIPAL, service_principal_document
-from tenantlab.graph.users import collection_page
+from tenantlab.graph.users import collection_page, count_of, entity_context
 from tenantlab.ids import is_guid, normalize_guid
 from tenantlab.storage.schema import AppRoleAssignment, ServicePrincipal
 
@@ -102,7 +102,7 @@ def list_service_principals(request: GraphRequest) -> Result:
 def get_service_principal(request: GraphRequest) -> Result:
     select = list_options({k: v for k, v in request.params.items() if k == "$select"}, {}).select
     selection = SERVICE_PRINCIPAL.choose(select)
-    body = {"@odata.context": request.context("servicePrincipals/$entity")}
+    body = {"@odata.context": request.context(entity_context("servicePrincipals", select))}
     body.update(_document(request, _principal(request), selection))
     return Result(body=body)
 
@@ -246,6 +246,13 @@ _C = "servicePrincipals"
 ROUTES: list[Route] = [
     route("GET", "/servicePrincipals", list_service_principals, APPLICATIONS_READ, _C),
     route("POST", "/servicePrincipals", create_service_principal, APPLICATIONS_WRITE, _C),
+    route(
+        "GET",
+        r"/servicePrincipals/\$count",
+        count_of(lambda d: d.page_service_principals),
+        APPLICATIONS_READ,
+        _C,
+    ),
     route("GET", _SP, get_service_principal, APPLICATIONS_READ, _C),
     route("PATCH", _SP, update_service_principal, APPLICATIONS_WRITE, _C),
     route("GET", _ASSIGNMENTS, list_assignments, ASSIGNMENTS_READ, _C),

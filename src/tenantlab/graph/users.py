@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tenantlab.directory import UserNotFound
@@ -96,13 +97,25 @@ def list_users(request: GraphRequest) -> Result:
     return collection_page(request, options, page, plan.build(page.items), "users")
 
 
-def count_users(request: GraphRequest) -> Result:
-    if request.headers.get("consistencylevel", "").lower() != "eventual":
-        raise InvalidRequest("$count is not currently supported.")
-    options = list_options({k: v for k, v in request.params.items() if k == "$filter"}, {})
-    query = PageQuery(top=1, filter=options.page.filter, count=True)
-    page = request.platform.directory.page_users(tenant=request.tenant, query=query)
-    return Result(text=str(page.count))
+def count_of(
+    page_of: Callable[[Any], Callable[..., Page[Any]]],
+) -> Callable[[GraphRequest], Result]:
+    """`GET /{collection}/$count`: the number as text/plain, honouring `$filter` and `$search`;
+    like `$count=true`, only with `ConsistencyLevel: eventual`."""
+
+    def count(request: GraphRequest) -> Result:
+        if request.headers.get("consistencylevel", "").lower() != "eventual":
+            raise InvalidRequest("$count is not currently supported.")
+        wanted = {k: v for k, v in request.params.items() if k in ("$filter", "$search")}
+        options = list_options(wanted, request.headers)
+        query = PageQuery(top=1, filter=options.page.filter, count=True)
+        page = page_of(request.platform.directory)(tenant=request.tenant, query=query)
+        return Result(text=str(page.count))
+
+    return count
+
+
+count_users = count_of(lambda directory: directory.page_users)
 
 
 def _user(request: GraphRequest) -> Any:
