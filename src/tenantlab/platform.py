@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tenantlab import bootstrap
 from tenantlab.clock import SYSTEM_CLOCK, Clock
@@ -12,6 +13,9 @@ from tenantlab.directory.sign_ins import SignInLog
 from tenantlab.keys import KeyStore
 from tenantlab.keys.secret_pepper import load_secret_pepper
 from tenantlab.storage import Database, open_database
+
+if TYPE_CHECKING:  # the key material needs cryptography, which most commands never load
+    from tenantlab.keys import SigningKeyMaterial
 
 
 @dataclass
@@ -48,6 +52,16 @@ class Platform:
             clock=clock,
             sign_ins=SignInLog(database, clock, retention_days=settings.sign_in_retention_days),
         )
+
+    def rotate_signing_key(self, tenant_id: str) -> SigningKeyMaterial:
+        """A new token-signing key for the tenant, and its audit record, in one transaction."""
+        retired = self.keys.active(tenant_id).kid
+        with self.database.transaction():
+            material = self.keys.rotate(tenant_id)
+            self.directory.record_signing_key_rotation(
+                tenant=tenant_id, kid=material.kid, retired=retired
+            )
+        return material
 
     def close(self) -> None:
         self.sign_ins.close()  # the records still queued reach the database first

@@ -86,6 +86,7 @@ def load_settings(**overrides: Any) -> PlatformSettings:
 
 def platform_from(ctx: click.Context, **overrides: Any) -> Platform:
     """The platform for this command, opened once and closed when the command ends."""
+    from tenantlab.directory.audits import CLI, acting_as
     from tenantlab.platform import Platform
 
     root = ctx.find_root()
@@ -95,6 +96,9 @@ def platform_from(ctx: click.Context, **overrides: Any) -> Platform:
     platform = Platform.open(load_settings(**overrides))
     root.meta["tenantlab.platform"] = platform
     root.call_on_close(platform.close)
+    # The directory's audit log names the CLI as the initiator of this command's changes, all
+    # under one correlation id (the servers a command starts say who acts per request).
+    root.with_resource(acting_as(CLI))
     return platform
 
 

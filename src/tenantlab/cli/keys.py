@@ -95,7 +95,7 @@ def rotate(ctx: click.Context, tenant: str | None, as_json: bool) -> None:
     platform = platform_from(ctx)
     rows = []
     for t in _chosen(platform, tenant):
-        new_kid = platform.keys.rotate(t.id).kid
+        new_kid = platform.rotate_signing_key(t.id).kid
         rows += [
             _key_json(t, k) for k in platform.keys.published(t.id) if k.material.kid == new_kid
         ]

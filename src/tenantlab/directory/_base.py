@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tenantlab.clock import SYSTEM_CLOCK, Clock
+from tenantlab.directory import audits
 from tenantlab.directory.errors import ApplicationNotFound, TenantNotFound
 from tenantlab.directory.secret_digests import SecretDigests
 from tenantlab.ids import is_guid, normalize_guid
@@ -30,6 +31,33 @@ class DirectoryBase:
         """The directory's change counter (bumped by every write, in any process)."""
         with self.db.session() as session:
             return current_revision(session)
+
+    # -- directory audits (audits.py) -------------------------------------------------------
+
+    def _audit(
+        self,
+        session: Session,
+        activity: audits.Activity,
+        tenant_id: str,
+        *targets: audits.Target,
+        details: dict[str, str] | None = None,
+    ) -> None:
+        """Record a change in the audit log, in the session (the transaction) making it."""
+        audits.record(
+            session,
+            activity,
+            tenant_id=tenant_id,
+            targets=list(targets),
+            details=details,
+            at=self.clock.now(),
+        )
+
+    def audit_tenant_id(self, session: Session, alias: str) -> str | None:
+        tenant = self._find_tenant(session, alias)
+        return tenant.id if tenant else None
+
+    def audit_time(self) -> float:
+        return self.clock.now()
 
     # -- lookups usable inside a caller's session -------------------------------------------
 

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from tenantlab.directory import validation
+from tenantlab.directory import audits, validation
 from tenantlab.directory._base import DirectoryBase
+from tenantlab.directory.audits import audited
 from tenantlab.directory.errors import Conflict, ValidationFailed
 from tenantlab.ids import new_guid
 from tenantlab.storage.database import bump_revision
@@ -27,7 +28,29 @@ UPDATABLE = (
 )
 
 
+def snapshot(app: Application) -> dict[str, Any]:
+    """The properties an audit record compares before and after a change (Graph's names)."""
+    return {
+        "DisplayName": app.display_name,
+        "Description": app.description,
+        "SignInAudience": app.sign_in_audience,
+        "IdentifierUris": list(app.identifier_uris),
+        "AppRoles": [r["value"] for r in app.app_roles],
+        "Oauth2PermissionScopes": [s["value"] for s in app.oauth2_permission_scopes],
+        "RequestedAccessTokenVersion": app.requested_access_token_version,
+        "OptionalClaims": app.optional_claims,
+        "RequiredResourceAccess": [r["resourceAppId"] for r in app.required_resource_access],
+    }
+
+
+def app_target(app: Application, before: dict[str, Any] | None = None) -> audits.Target:
+    """An application as an audit target; with `before`, the properties that changed."""
+    changes = audits.modified(before, snapshot(app)) if before is not None else ()
+    return audits.Target(app.id, app.display_name, modified=changes)
+
+
 class ApplicationsMixin(DirectoryBase):
+    @audited(audits.ADD_APPLICATION)
     def create_application(
         self,
         *,
@@ -88,18 +111,31 @@ class ApplicationsMixin(DirectoryBase):
             session.add(app)
             session.flush()
             self._set_identifier_uris(session, app, uris)
+            self._audit(
+                session,
+                audits.ADD_APPLICATION,
+                t.id,
+                app_target(app, {}),
+                details={"AppId": app.app_id},
+            )
             if create_service_principal:
-                session.add(
-                    ServicePrincipal(
-                        id=new_guid(),
-                        tenant_id=t.id,
-                        app_id=app.app_id,
-                        application_id=app.id,
-                        display_name=app.display_name,
-                        app_owner_organization_id=t.id,
-                        service_principal_names=[app.app_id, *uris],
-                        created_at=now,
-                    )
+                sp = ServicePrincipal(
+                    id=new_guid(),
+                    tenant_id=t.id,
+                    app_id=app.app_id,
+                    application_id=app.id,
+                    display_name=app.display_name,
+                    app_owner_organization_id=t.id,
+                    service_principal_names=[app.app_id, *uris],
+                    created_at=now,
+                )
+                session.add(sp)
+                self._audit(
+                    session,
+                    audits.ADD_SERVICE_PRINCIPAL,
+                    t.id,
+                    audits.Target(sp.id, sp.display_name),
+                    details={"AppId": app.app_id},
                 )
             bump_revision(session)
         return app
@@ -154,6 +190,7 @@ class ApplicationsMixin(DirectoryBase):
                 )
             )
 
+    @audited(audits.DELETE_APPLICATION)
     def delete_application(self, *, tenant: str, app: str) -> Application:
         """Delete the registration, its credentials and its service principals (every tenant)."""
         with self.db.session() as session:
@@ -163,9 +200,17 @@ class ApplicationsMixin(DirectoryBase):
                 delete(ServicePrincipal).where(ServicePrincipal.application_id == found.id)
             )
             session.delete(found)
+            self._audit(
+                session,
+                audits.DELETE_APPLICATION,
+                t.id,
+                app_target(found),
+                details={"AppId": found.app_id},
+            )
             bump_revision(session)
         return found
 
+    @audited(audits.UPDATE_APPLICATION)
     def update_application(self, *, tenant: str, app: str, changes: dict[str, Any]) -> Application:
         """Apply a Graph-style PATCH (camelCase property names) after validating every value."""
         unknown = set(changes) - set(UPDATABLE)
@@ -177,6 +222,7 @@ class ApplicationsMixin(DirectoryBase):
         with self.db.session() as session:
             t = self._tenant(session, tenant)
             found = self._application(session, t.id, app)
+            before = snapshot(found)
             if "displayName" in changes:
                 found.display_name = validation.display_name(changes["displayName"])
             if "description" in changes:
@@ -229,9 +275,11 @@ class ApplicationsMixin(DirectoryBase):
             ):
                 sp.display_name = found.display_name
                 sp.service_principal_names = [found.app_id, *found.identifier_uris]
+            self._audit(session, audits.UPDATE_APPLICATION, t.id, app_target(found, before))
             bump_revision(session)
         return found
 
+    @audited(audits.UPDATE_APPLICATION)
     def add_app_role(
         self,
         *,
@@ -255,10 +303,13 @@ class ApplicationsMixin(DirectoryBase):
         with self.db.session() as session:
             t = self._tenant(session, tenant)
             found = self._application(session, t.id, app)
+            before = snapshot(found)
             found.app_roles = validation.app_roles([*found.app_roles, role])
+            self._audit(session, audits.UPDATE_APPLICATION, t.id, app_target(found, before))
             bump_revision(session)
         return found.app_roles[-1]
 
+    @audited(audits.UPDATE_APPLICATION)
     def add_permission_scope(
         self,
         *,
@@ -280,11 +331,13 @@ class ApplicationsMixin(DirectoryBase):
         with self.db.session() as session:
             t = self._tenant(session, tenant)
             found = self._application(session, t.id, app)
+            before = snapshot(found)
             found.oauth2_permission_scopes = validation.permission_scopes(
                 [*found.oauth2_permission_scopes, scope]
             )
             if not found.identifier_uris:
                 self._set_identifier_uris(session, found, [f"api://{found.app_id}"])
+            self._audit(session, audits.UPDATE_APPLICATION, t.id, app_target(found, before))
             bump_revision(session)
         return found.oauth2_permission_scopes[-1]
 

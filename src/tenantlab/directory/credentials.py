@@ -16,13 +16,16 @@ import string
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from tenantlab.directory import validation
+from tenantlab.directory import audits, validation
 from tenantlab.directory._base import DirectoryBase
+from tenantlab.directory.audits import audited
 from tenantlab.directory.errors import Conflict, CredentialNotFound, ValidationFailed
 from tenantlab.ids import FEDERATION_AUDIENCE, new_guid
 from tenantlab.storage.database import bump_revision
 from tenantlab.storage.schema import (
+    Application,
     FederatedIdentityCredential,
     KeyCredential,
     PasswordCredential,
@@ -53,7 +56,42 @@ class NewSecret:
     secret_text: str  # shown once; never stored
 
 
+def credential_change(
+    app: Application, name: str, added: str | None, removed: str | None
+) -> audits.Target:
+    """The application whose credential `name` gained `added` or lost `removed` (descriptions
+    that identify a credential, never its value)."""
+    return audits.Target(
+        app.id,
+        app.display_name,
+        modified=((name, [removed] if removed else [], [added] if added else []),),
+    )
+
+
+def password_description(row: PasswordCredential) -> str:
+    return audits.key_description(row.key_id, "Password", row.display_name, row.hint or "")
+
+
+def certificate_description(row: KeyCredential) -> str:
+    return audits.key_description(row.key_id, "AsymmetricX509Cert", row.display_name)
+
+
+def federated_description(row: FederatedIdentityCredential) -> str:
+    return f"[Name={row.name}, Issuer={row.issuer}, Subject={row.subject}]"
+
+
 class CredentialsMixin(DirectoryBase):
+    def _audit_credential(
+        self, session: Session, app: Application, name: str, *, added: str = "", removed: str = ""
+    ) -> None:
+        self._audit(
+            session,
+            audits.CREDENTIALS,
+            app.tenant_id,
+            credential_change(app, name, added or None, removed or None),
+            details={"AppId": app.app_id},
+        )
+
     def secret_matches(self, credential: PasswordCredential, secret: str) -> bool:
         """Whether `secret` is this password credential's value (constant time)."""
         return self.secret_digests.matches(credential.secret_digest, credential.key_id, secret)
@@ -73,6 +111,7 @@ class CredentialsMixin(DirectoryBase):
             bump_revision(session)  # every process's snapshot picks up the new digest
         return True
 
+    @audited(audits.CREDENTIALS)
     def add_password(
         self,
         *,
@@ -117,9 +156,13 @@ class CredentialsMixin(DirectoryBase):
                 end_at=end,
             )
             session.add(credential)
+            self._audit_credential(
+                session, found, "KeyDescription", added=password_description(credential)
+            )
             bump_revision(session)
         return NewSecret(credential, secret)
 
+    @audited(audits.CREDENTIALS)
     def remove_password(self, *, tenant: str, app: str, key_id: str) -> None:
         with self.db.session() as session:
             t = self._tenant(session, tenant)
@@ -128,6 +171,9 @@ class CredentialsMixin(DirectoryBase):
             if row is None or row.application_id != found.id:
                 raise CredentialNotFound(f"no password credential with keyId {key_id} on this app")
             session.delete(row)
+            self._audit_credential(
+                session, found, "KeyDescription", removed=password_description(row)
+            )
             bump_revision(session)
 
     def password_credentials(self, application_id: str) -> list[PasswordCredential]:
@@ -140,6 +186,7 @@ class CredentialsMixin(DirectoryBase):
                 )
             )
 
+    @audited(audits.CREDENTIALS)
     def add_certificate(
         self,
         *,
@@ -195,9 +242,13 @@ class CredentialsMixin(DirectoryBase):
                 end_at=cert.not_valid_after_utc.timestamp(),
             )
             session.add(row)
+            self._audit_credential(
+                session, found, "KeyDescription", added=certificate_description(row)
+            )
             bump_revision(session)
         return row
 
+    @audited(audits.CREDENTIALS)
     def remove_certificate(self, *, tenant: str, app: str, key_id: str) -> None:
         with self.db.session() as session:
             t = self._tenant(session, tenant)
@@ -206,6 +257,9 @@ class CredentialsMixin(DirectoryBase):
             if row is None or row.application_id != found.id:
                 raise CredentialNotFound(f"no certificate with keyId {key_id} on this app")
             session.delete(row)
+            self._audit_credential(
+                session, found, "KeyDescription", removed=certificate_description(row)
+            )
             bump_revision(session)
 
     def key_credentials(self, application_id: str) -> list[KeyCredential]:
@@ -216,6 +270,7 @@ class CredentialsMixin(DirectoryBase):
                 )
             )
 
+    @audited(audits.CREDENTIALS)
     def add_federated_credential(
         self,
         *,
@@ -263,6 +318,9 @@ class CredentialsMixin(DirectoryBase):
                 description=description,
             )
             session.add(row)
+            self._audit_credential(
+                session, found, "FederatedIdentityCredentials", added=federated_description(row)
+            )
             bump_revision(session)
         return row
 
@@ -276,6 +334,7 @@ class CredentialsMixin(DirectoryBase):
                 )
             )
 
+    @audited(audits.CREDENTIALS)
     def remove_federated_credential(self, *, tenant: str, app: str, name_or_id: str) -> None:
         with self.db.session() as session:
             t = self._tenant(session, tenant)
@@ -290,4 +349,7 @@ class CredentialsMixin(DirectoryBase):
             if row is None:
                 raise CredentialNotFound(f"no federated credential '{name_or_id}' on this app")
             session.delete(row)
+            self._audit_credential(
+                session, found, "FederatedIdentityCredentials", removed=federated_description(row)
+            )
             bump_revision(session)

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenantlab.directory import audits
 from tenantlab.directory._base import DirectoryBase
+from tenantlab.directory.audits import audited
 from tenantlab.directory.errors import Conflict, NotFound, ValidationFailed
 from tenantlab.ids import MICROSOFT_SERVICES_TENANT_ID, b64url, is_guid, new_guid, normalize_guid
 from tenantlab.storage.database import bump_revision
@@ -92,7 +94,18 @@ def _view(row: ManagedIdentity, sp: ServicePrincipal) -> ManagedIdentityView:
     )
 
 
+def _identity_target(
+    sp: ServicePrincipal, modified: tuple[tuple[str, object, object], ...] = ()
+) -> audits.Target:
+    return audits.Target(sp.id, sp.display_name, modified=modified)
+
+
+def _identity_details(row: ManagedIdentity, sp: ServicePrincipal) -> dict[str, str]:
+    return {"AppId": sp.app_id, "ManagedIdentityType": row.kind, "ResourceId": row.resource_id}
+
+
 class ManagedIdentitiesMixin(DirectoryBase):
+    @audited(audits.ADD_SERVICE_PRINCIPAL)
     def create_managed_identity(
         self, *, tenant: str, name: str, kind: str, hosts: tuple[str, ...] = ()
     ) -> ManagedIdentityView:
@@ -140,6 +153,13 @@ class ManagedIdentitiesMixin(DirectoryBase):
                 created_at=sp.created_at,
             )
             session.add(row)
+            self._audit(
+                session,
+                audits.ADD_SERVICE_PRINCIPAL,
+                t.id,
+                _identity_target(sp, (("AttachedHosts", None, list(row.hosts)),)),
+                details=_identity_details(row, sp),
+            )
             bump_revision(session)
             return _view(row, sp)
 
@@ -163,6 +183,7 @@ class ManagedIdentitiesMixin(DirectoryBase):
             assert sp is not None  # the foreign key cascades
             return _view(row, sp)
 
+    @audited(audits.DELETE_SERVICE_PRINCIPAL)
     def delete_managed_identity(self, *, tenant: str, key: str) -> ManagedIdentityView:
         """Delete the identity and its service principal (and so its app role assignments)."""
         with self.db.session() as session:
@@ -171,11 +192,19 @@ class ManagedIdentitiesMixin(DirectoryBase):
             sp = session.get(ServicePrincipal, row.service_principal_id)
             assert sp is not None
             view = _view(row, sp)
+            self._audit(
+                session,
+                audits.DELETE_SERVICE_PRINCIPAL,
+                t.id,
+                _identity_target(sp),
+                details=_identity_details(row, sp),
+            )
             session.delete(row)
             session.delete(sp)
             bump_revision(session)
             return view
 
+    @audited(audits.UPDATE_SERVICE_PRINCIPAL)
     def attach_managed_identity(
         self, *, tenant: str, key: str, host: str, attach: bool = True
     ) -> ManagedIdentityView:
@@ -191,11 +220,18 @@ class ManagedIdentitiesMixin(DirectoryBase):
             hosts = [h for h in row.hosts or () if h != host]
             if attach:
                 hosts.append(host)
-            if hosts != list(row.hosts or ()):
-                row.hosts = hosts
-                bump_revision(session)
             sp = session.get(ServicePrincipal, row.service_principal_id)
             assert sp is not None
+            if hosts != list(row.hosts or ()):
+                self._audit(
+                    session,
+                    audits.UPDATE_SERVICE_PRINCIPAL,
+                    t.id,
+                    _identity_target(sp, (("AttachedHosts", list(row.hosts or ()), hosts),)),
+                    details=_identity_details(row, sp),
+                )
+                row.hosts = hosts
+                bump_revision(session)
             return _view(row, sp)
 
     def host_identities(self, *, tenant: str, host: str) -> list[ManagedIdentityView]:

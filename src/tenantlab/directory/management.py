@@ -13,8 +13,13 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from tenantlab.directory import validation
-from tenantlab.directory.credentials import CredentialsMixin
+from tenantlab.directory import audits, validation
+from tenantlab.directory.audits import audited
+from tenantlab.directory.credentials import (
+    CredentialsMixin,
+    certificate_description,
+    federated_description,
+)
 from tenantlab.directory.errors import Conflict, CredentialNotFound, ValidationFailed
 from tenantlab.storage.database import bump_revision
 from tenantlab.storage.schema import FederatedIdentityCredential, KeyCredential
@@ -31,6 +36,7 @@ def _certificate_bytes(value: Any) -> bytes:
 
 
 class ManagementMixin(CredentialsMixin):
+    @audited(audits.CREDENTIALS)
     def replace_key_credentials(
         self, *, tenant: str, app: str, entries: list[dict[str, Any]]
     ) -> list[KeyCredential]:
@@ -79,17 +85,30 @@ class ManagementMixin(CredentialsMixin):
                 )
         except Exception:
             with self.db.session() as session:
+                application = self._application(session, self._tenant(session, tenant).id, app_id)
+                for row in added:  # taken back: the log says so, as it said they were added
+                    self._audit_credential(
+                        session, application, "KeyDescription", removed=certificate_description(row)
+                    )
                 session.execute(
                     delete(KeyCredential).where(KeyCredential.key_id.in_([r.key_id for r in added]))
                 )
             raise
         with self.db.session() as session:
+            application = self._application(session, self._tenant(session, tenant).id, app_id)
+            for row in session.scalars(
+                select(KeyCredential).where(KeyCredential.key_id.in_(current - keep))
+            ):
+                self._audit_credential(
+                    session, application, "KeyDescription", removed=certificate_description(row)
+                )
             session.execute(delete(KeyCredential).where(KeyCredential.key_id.in_(current - keep)))
             bump_revision(session)
             return list(
                 session.scalars(select(KeyCredential).where(KeyCredential.application_id == app_id))
             )
 
+    @audited(audits.CREDENTIALS)
     def update_federated_credential(
         self, *, tenant: str, app: str, name_or_id: str, changes: dict[str, Any]
     ) -> FederatedIdentityCredential:
@@ -129,8 +148,16 @@ class ManagementMixin(CredentialsMixin):
                     raise Conflict(
                         f"federated credential '{other.name}' already has this issuer and subject"
                     )
+            old = federated_description(row)
             row.issuer, row.subject, row.audiences = issuer, subject, list(audiences)
             if "description" in changes:
                 row.description = changes["description"]
+            self._audit_credential(
+                session,
+                found,
+                "FederatedIdentityCredentials",
+                added=federated_description(row),
+                removed=old,
+            )
             bump_revision(session)
             return row

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tenantlab.directory import audits
 from tenantlab.directory._base import DirectoryBase
+from tenantlab.directory.audits import audited
 from tenantlab.directory.errors import (
     AppRoleNotFound,
     Conflict,
@@ -54,6 +56,7 @@ class PrincipalsMixin(DirectoryBase):
             app = session.get(Application, sp.application_id)
             return list(app.oauth2_permission_scopes) if app else []
 
+    @audited(audits.ADD_SERVICE_PRINCIPAL)
     def create_service_principal(self, *, tenant: str, app_id: str) -> ServicePrincipal:
         """Instantiate an application in a tenant (its home tenant, or any if multi-tenant)."""
         with self.db.session() as session:
@@ -93,6 +96,13 @@ class PrincipalsMixin(DirectoryBase):
         )
         session.add(sp)
         session.flush()
+        self._audit(
+            session,
+            audits.ADD_SERVICE_PRINCIPAL,
+            tenant.id,
+            audits.Target(sp.id, sp.display_name),
+            details={"AppId": sp.app_id},
+        )
         bump_revision(session)
         return sp
 
@@ -116,15 +126,20 @@ class PrincipalsMixin(DirectoryBase):
                 )
             )
 
+    @audited(audits.UPDATE_SERVICE_PRINCIPAL)
     def set_assignment_required(self, *, tenant: str, key: str, required: bool) -> None:
         with self.db.session() as session:
             t = self._tenant(session, tenant)
             sp = self._resource_principal(session, t.id, key)
             if sp is None:
                 raise ServicePrincipalNotFound(f"no service principal '{key}' in this tenant")
+            self._audit_principal_change(
+                session, sp, "AppRoleAssignmentRequired", sp.app_role_assignment_required, required
+            )
             sp.app_role_assignment_required = required
             bump_revision(session)
 
+    @audited(audits.UPDATE_SERVICE_PRINCIPAL)
     def set_account_enabled(self, *, tenant: str, key: str, enabled: bool) -> None:
         """Enable or disable an app in a tenant: a disabled service principal gets no tokens
         (AADSTS7000112) and the revision bump tells every cache, Graph's included."""
@@ -133,8 +148,20 @@ class PrincipalsMixin(DirectoryBase):
             sp = self._resource_principal(session, t.id, key)
             if sp is None:
                 raise ServicePrincipalNotFound(f"no service principal '{key}' in this tenant")
+            self._audit_principal_change(session, sp, "AccountEnabled", sp.account_enabled, enabled)
             sp.account_enabled = enabled
             bump_revision(session)
+
+    def _audit_principal_change(
+        self, session: Session, sp: ServicePrincipal, name: str, old: Any, new: Any
+    ) -> None:
+        self._audit(
+            session,
+            audits.UPDATE_SERVICE_PRINCIPAL,
+            sp.tenant_id,
+            audits.Target(sp.id, sp.display_name, modified=((name, old, new),)),
+            details={"AppId": sp.app_id},
+        )
 
     @staticmethod
     def _resource_principal(session: Session, tenant_id: str, key: str) -> ServicePrincipal | None:
@@ -180,6 +207,7 @@ class PrincipalsMixin(DirectoryBase):
 
     # -- admin consent: app role assignments ---------------------------------------------------
 
+    @audited(audits.ADD_APP_ROLE_ASSIGNMENT)
     def grant_app_role(
         self, *, tenant: str, client: str, resource: str, role: str
     ) -> AppRoleAssignment:
@@ -232,8 +260,41 @@ class PrincipalsMixin(DirectoryBase):
                 created_at=self.clock.now(),
             )
             session.add(assignment)
+            self._audit_assignment(
+                session, audits.ADD_APP_ROLE_ASSIGNMENT, client_sp, resource_sp, chosen
+            )
             bump_revision(session)
             return assignment
+
+    def _audit_assignment(
+        self,
+        session: Session,
+        activity: audits.Activity,
+        client_sp: ServicePrincipal,
+        resource_sp: ServicePrincipal,
+        role: dict[str, Any],
+    ) -> None:
+        """Entra names the resource's service principal (whose role it is) and the client's."""
+        assigned = activity.operation_type == "Assign"
+
+        def change(value: Any) -> tuple[Any, Any]:
+            return (None, value) if assigned else (value, None)
+
+        self._audit(
+            session,
+            activity,
+            client_sp.tenant_id,
+            audits.Target(
+                resource_sp.id,
+                resource_sp.display_name,
+                modified=(
+                    ("AppRole.Id", *change(role.get("id"))),
+                    ("AppRole.Value", *change(role.get("value"))),
+                ),
+            ),
+            audits.Target(client_sp.id, client_sp.display_name),
+            details={"AppId": client_sp.app_id, "ResourceAppId": resource_sp.app_id},
+        )
 
     def _client_principal(self, session: Session, tenant: Tenant, client: str) -> ServicePrincipal:
         if is_guid(client):
@@ -263,12 +324,23 @@ class PrincipalsMixin(DirectoryBase):
         app = session.get(Application, sp.application_id)
         return list(app.app_roles) if app else []
 
+    @audited(audits.REMOVE_APP_ROLE_ASSIGNMENT)
     def revoke_app_role_assignment(self, *, tenant: str, assignment_id: str) -> None:
         with self.db.session() as session:
             t = self._tenant(session, tenant)
             row = session.get(AppRoleAssignment, assignment_id)
             if row is None or row.tenant_id != t.id:
                 raise ServicePrincipalNotFound(f"no app role assignment {assignment_id}")
+            client_sp = session.get(ServicePrincipal, row.principal_id)
+            resource_sp = session.get(ServicePrincipal, row.resource_id)
+            if client_sp is not None and resource_sp is not None:
+                role = next(
+                    (r for r in self._roles_of(session, resource_sp) if r["id"] == row.app_role_id),
+                    {"id": row.app_role_id},
+                )
+                self._audit_assignment(
+                    session, audits.REMOVE_APP_ROLE_ASSIGNMENT, client_sp, resource_sp, role
+                )
             session.delete(row)
             bump_revision(session)
 
@@ -303,6 +375,7 @@ class PrincipalsMixin(DirectoryBase):
 
     # -- delegated consent -------------------------------------------------------------------
 
+    @audited(audits.CONSENT)
     def grant_delegated(
         self, *, tenant: str, client: str, resource: str, scopes: list[str]
     ) -> OAuth2PermissionGrant:
@@ -348,6 +421,22 @@ class PrincipalsMixin(DirectoryBase):
                 session.add(grant)
             merged = " ".join(dict.fromkeys([*grant.scope.split(), *wanted]))
             if merged != grant.scope:  # consenting again to the same scopes changes nothing
+                self._audit(
+                    session,
+                    audits.CONSENT,
+                    t.id,
+                    audits.Target(client_sp.id, client_sp.display_name),
+                    audits.Target(
+                        resource_sp.id,
+                        resource_sp.display_name,
+                        modified=(("DelegatedPermissionGrant.Scope", grant.scope, merged),),
+                    ),
+                    details={
+                        "AppId": client_sp.app_id,
+                        "ResourceAppId": resource_sp.app_id,
+                        "ConsentType": "AllPrincipals",
+                    },
+                )
                 grant.scope = merged
                 bump_revision(session)
             return grant

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy.orm import Session
 
 from tenantlab.clock import Clock
 from tenantlab.ids import new_guid
 from tenantlab.storage import Database
-from tenantlab.storage.schema import SignIn
+from tenantlab.storage.schema import DirectoryAudit, SignIn
 
 log = logging.getLogger("tenantlab.sign_ins")
 
@@ -217,9 +218,7 @@ class SignInLog:
                 now = self.clock.now()
                 if now - self._pruned_at >= 3_600:
                     self._pruned_at = now
-                    session.execute(
-                        delete(SignIn).where(SignIn.created_at < now - self.retention_seconds)
-                    )
+                    _prune(session, now - self.retention_seconds)
         except Exception as exc:
             self._lost(len(batch), f"the database refused the write: {exc.__class__.__name__}")
 
@@ -237,11 +236,22 @@ class SignInLog:
     # -- reading ----------------------------------------------------------------------------
 
     def prune(self) -> int:
-        """Delete records older than the retention now; returns how many went."""
-        cutoff = self.clock.now() - self.retention_seconds
+        """Delete records (sign-ins and audits) older than the retention now; how many went."""
         with self.database.session() as session:
-            result = session.execute(delete(SignIn).where(SignIn.created_at < cutoff))
-        return int(getattr(result, "rowcount", 0) or 0)
+            return _prune(session, self.clock.now() - self.retention_seconds)
+
+
+def _prune(session: Session, cutoff: float) -> int:
+    """Delete sign-ins and directory audits older than `cutoff` (one retention for both, as
+    Entra keeps both logs 30 days); returns how many records went."""
+    gone = 0
+    for statement in (
+        delete(SignIn).where(SignIn.created_at < cutoff),
+        delete(DirectoryAudit).where(DirectoryAudit.activity_at < cutoff),
+    ):
+        result = session.execute(statement)
+        gone += int(getattr(result, "rowcount", 0) or 0)
+    return gone
 
 
 def list_sign_ins(database: Database, query: SignInQuery) -> list[SignIn]:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
-from tenantlab.directory import validation
+from tenantlab.directory import audits, validation
 from tenantlab.directory._base import DirectoryBase
+from tenantlab.directory.audits import audited
 from tenantlab.directory.errors import Conflict, ValidationFailed
 from tenantlab.directory.wellknown import (
     GRAPH_DISPLAY_NAME,
@@ -113,6 +114,24 @@ class TenantsMixin(DirectoryBase):
             hook(tenant)
         return tenant
 
+    @audited(audits.ROTATE_SIGNING_KEY)
+    def record_signing_key_rotation(self, *, tenant: str, kid: str, retired: str | None) -> None:
+        """Audit a rotation of the tenant's token-signing key (the key store makes it; call this
+        inside the same `Database.transaction()`, as `Platform.rotate_signing_key` does)."""
+        with self.db.session() as session:
+            t = self._tenant(session, tenant)
+            self._audit(
+                session,
+                audits.ROTATE_SIGNING_KEY,
+                t.id,
+                audits.Target(
+                    t.id,
+                    t.display_name,
+                    type="Directory",
+                    modified=(("SigningKey.Kid", retired, kid),),
+                ),
+            )
+
     def get_tenant(self, alias: str) -> Tenant:
         """A tenant by GUID or domain name (case-insensitive); TenantNotFound otherwise."""
         with self.db.session() as session:
@@ -136,6 +155,7 @@ class TenantsMixin(DirectoryBase):
             )
             return [row.name for row in rows]
 
+    @audited(audits.ADD_DOMAIN)
     def add_domain(self, *, tenant: str, domain: str) -> str:
         name = validation.domain_name(domain)
         with self.db.session() as session:
@@ -143,6 +163,7 @@ class TenantsMixin(DirectoryBase):
             if session.get(TenantDomain, name) is not None:
                 raise Conflict(f"the domain '{name}' already belongs to a tenant")
             session.add(TenantDomain(name=name, tenant_id=t.id, is_initial=False))
+            self._audit(session, audits.ADD_DOMAIN, t.id, audits.Target(name, name, type="Domain"))
             bump_revision(session)
         return name
 

@@ -8,8 +8,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from tenantlab.directory import validation
+from tenantlab.directory import audits, validation
 from tenantlab.directory._base import DirectoryBase
+from tenantlab.directory.audits import audited
 from tenantlab.directory.errors import Conflict, UserNotFound, ValidationFailed
 from tenantlab.ids import is_guid, new_guid, normalize_guid
 from tenantlab.storage.database import bump_revision
@@ -79,9 +80,22 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def user_target(user: User, before: dict[str, Any] | None = None) -> audits.Target:
+    """A user as an audit target; with `before`, the properties that changed (never a password)."""
+    after = {name: getattr(user, name) for name in USER_FIELDS}
+    return audits.Target(
+        user.id,
+        user.display_name,
+        user_principal_name=user.user_principal_name,
+        modified=audits.modified(before, after) if before is not None else (),
+    )
+
+
 class UsersMixin(DirectoryBase):
+    @audited(audits.ADD_USER)
     def create_user(
         self,
+        /,
         *,
         tenant: str,
         user_principal_name: str,
@@ -136,6 +150,7 @@ class UsersMixin(DirectoryBase):
                 **fields,
             )
             session.add(user)
+            self._audit(session, audits.ADD_USER, t.id, user_target(user))
             bump_revision(session)
         return user
 
@@ -160,7 +175,8 @@ class UsersMixin(DirectoryBase):
                 session.scalars(select(User).where(User.tenant_id == t.id).order_by(User.id))
             )
 
-    def update_user(self, *, tenant: str, key: str, **fields: Any) -> User:
+    @audited(audits.UPDATE_USER)
+    def update_user(self, /, *, tenant: str, key: str, **fields: Any) -> User:
         unknown = set(fields) - set(USER_FIELDS) - {"password"}
         if unknown:
             raise ValidationFailed(f"unknown user property '{sorted(unknown)[0]}'")
@@ -169,6 +185,7 @@ class UsersMixin(DirectoryBase):
         with self.db.session() as session:
             user = session.get(User, found.id)
             assert user is not None
+            before = {name: getattr(user, name) for name in USER_FIELDS}
             for name, value in fields.items():
                 if name == "password":
                     user.password_hash = _hasher.hash(validation.password(value))
@@ -176,13 +193,19 @@ class UsersMixin(DirectoryBase):
                     user.display_name = validation.display_name(value)
                 else:
                     setattr(user, name, value)
+            if "password" in fields:  # that it changed, never what it is
+                self._audit(session, audits.RESET_PASSWORD, user.tenant_id, user_target(user))
+            if set(fields) - {"password"}:
+                self._audit(session, audits.UPDATE_USER, user.tenant_id, user_target(user, before))
             bump_revision(session)
             return user
 
+    @audited(audits.DELETE_USER)
     def delete_user(self, *, tenant: str, key: str) -> None:
         found = self.get_user(tenant=tenant, key=key)
         with self.db.session() as session:
             session.execute(delete(User).where(User.id == found.id))
+            self._audit(session, audits.DELETE_USER, found.tenant_id, user_target(found))
             bump_revision(session)
 
     def verify_user_password(self, user: User, password: str) -> bool:

@@ -24,7 +24,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tenantlab.apiauth import Principal
 from tenantlab.directory import DirectoryError, ServicePrincipalNotFound
-from tenantlab.graph import applications, audit_logs, service_principals, users
+from tenantlab.directory.audits import Initiator, acting_as
+from tenantlab.graph import (
+    applications,
+    audit_logs,
+    directory_audits,
+    service_principals,
+    users,
+)
 from tenantlab.graph.auth import WWW_AUTHENTICATE, Caller, GraphAuthenticator, TenantState
 from tenantlab.graph.errors import (
     GraphError,
@@ -46,6 +53,7 @@ ROUTES: list[Route] = [
     *applications.ROUTES,
     *service_principals.ROUTES,
     *audit_logs.ROUTES,
+    *directory_audits.ROUTES,
 ]
 VERSIONS = ("v1.0", "beta")
 MAX_BODY = 1_000_000
@@ -75,7 +83,7 @@ class GraphApp:
             "client-request-id": request.headers.get("client-request-id") or new_guid(),
         }
         try:
-            response = await self._handle(request)
+            response = await self._handle(request, ids)
         except GraphError as exc:
             response = _error_response(exc.status, exc.code, exc.message, ids, exc.headers)
         except DirectoryError as exc:
@@ -89,7 +97,7 @@ class GraphApp:
         response.headers.update(ids)
         await response(scope, receive, send)
 
-    async def _handle(self, request: Request) -> Response:
+    async def _handle(self, request: Request, ids: Mapping[str, str]) -> Response:
         version, _, rest = request.url.path.lstrip("/").partition("/")
         if version not in VERSIONS:
             raise InvalidRequest(f"Invalid version: {version}", code="BadRequest")
@@ -97,6 +105,7 @@ class GraphApp:
         method = request.method
         raw = await request.body() if method in ("POST", "PATCH") else b""
         work = (
+            ids["client-request-id"],
             principal,
             method,
             version,
@@ -116,6 +125,7 @@ class GraphApp:
 
     def _process(
         self,
+        correlation_id: str,
         principal: Principal,
         method: str,
         version: str,
@@ -141,7 +151,12 @@ class GraphApp:
             body=_json_body(raw_body),
             match=match,
         )
-        return route.handler(graph_request), throttle_headers
+        # The caller is the initiator of every directory change this request makes.
+        with acting_as(
+            Initiator.app(app_id=caller.app_id, service_principal_id=caller.service_principal_id),
+            correlation_id,
+        ):
+            return route.handler(graph_request), throttle_headers
 
     def _require_enabled(self, caller: Caller) -> None:
         """Tokens of an app disabled in its tenant stop working once the revision moves (Graph

@@ -15,8 +15,10 @@ however deep it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any, TypeVar
 
 from tenantlab.directory.sign_ins import EVENT_TYPES, SignInQuery, list_sign_ins
 from tenantlab.graph.errors import InvalidRequest
@@ -26,9 +28,11 @@ from tenantlab.graph.shapes.sign_ins import SIGN_IN
 from tenantlab.ids import is_guid
 from tenantlab.storage.schema import SignIn
 
+R = TypeVar("R")
 _ORDER = "createdDateTime"
 _OPTIONS = frozenset({"$top", "$filter", "$skiptoken", "$select", "$orderby"})
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
 _CREATED = re.compile(r"^createdDateTime\s+(\w+)\s+(\S+)$", re.IGNORECASE)
 _APP_ID = re.compile(r"^appId\s+(\w+)\s+'([^']*)'$", re.IGNORECASE)
 _ERROR_CODE = re.compile(r"^status/errorCode\s+(\w+)\s+(-?\d+)$", re.IGNORECASE)
@@ -39,45 +43,68 @@ _PROPERTY = re.compile(r"^\s*([A-Za-z][A-Za-z0-9/]*)")
 _FILTERABLE = ("createdDateTime", "appId", "status/errorCode", "signInEventTypes")
 
 
-def _invalid(detail: str) -> InvalidRequest:
+def invalid_filter(detail: str) -> InvalidRequest:
     return InvalidRequest(f"Invalid filter clause: {detail}", code="BadRequest")
 
 
-def _operator(clause: str, operator: str, allowed: tuple[str, ...]) -> str:
+def filter_operator(clause: str, operator: str, allowed: tuple[str, ...]) -> str:
     if operator.lower() not in allowed:
-        raise _invalid(f"the operator '{operator}' is not supported in '{clause}'.")
+        raise invalid_filter(f"the operator '{operator}' is not supported in '{clause}'.")
     return operator.lower()
 
 
-def _timestamp(text: str) -> float:
+def filter_timestamp(text: str) -> float:
     try:
         moment = datetime.fromisoformat(text.strip("'").replace("Z", "+00:00"))
     except ValueError:
-        raise _invalid(f"'{text}' is not a DateTimeOffset.") from None
+        raise invalid_filter(f"'{text}' is not a DateTimeOffset.") from None
     if moment.tzinfo is None:
-        raise _invalid(f"'{text}' is not a DateTimeOffset (it has no offset).")
+        raise invalid_filter(f"'{text}' is not a DateTimeOffset (it has no offset).")
     return moment.timestamp()
+
+
+def filter_clauses(text: str) -> list[str]:
+    """The clauses of a `$filter` joined by `and` (an `and` inside a quoted value stays there)."""
+    if not text.strip():
+        raise invalid_filter("the expression is empty.")
+    quoted: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        quoted.append(match.group(0))
+        return f"\x00{len(quoted) - 1}\x00"
+
+    masked = _QUOTED.sub(hide, text.strip())
+    if "'" in masked:
+        raise invalid_filter("a quoted value is not closed.")
+    restore = re.compile(r"\x00(\d+)\x00")
+    return [
+        restore.sub(lambda m: quoted[int(m.group(1))], clause).strip()
+        for clause in _AND.split(masked)
+    ]
+
+
+def literal(quoted: str) -> str:
+    """An OData string literal's value ('' is one quote)."""
+    return quoted.replace("''", "'")
 
 
 def parse_sign_in_filter(text: str, query: SignInQuery) -> SignInQuery:
     """`query` narrowed by a signIns `$filter`; Graph's 400 for anything it cannot take."""
-    if not text.strip():
-        raise _invalid("the expression is empty.")
-    for clause in (c.strip() for c in _AND.split(text.strip())):
+    for clause in filter_clauses(text):
         if match := _CREATED.match(clause):
-            operator = _operator(clause, match.group(1), ("ge", "le"))
-            moment = _timestamp(match.group(2))
+            operator = filter_operator(clause, match.group(1), ("ge", "le"))
+            moment = filter_timestamp(match.group(2))
             if operator == "ge":
                 query = replace(query, since=moment)
             else:
                 query = replace(query, until=moment)
         elif match := _APP_ID.match(clause):
-            _operator(clause, match.group(1), ("eq",))
+            filter_operator(clause, match.group(1), ("eq",))
             if not is_guid(match.group(2)):
-                raise _invalid(f"'{match.group(2)}' is not a GUID.")
+                raise invalid_filter(f"'{match.group(2)}' is not a GUID.")
             query = replace(query, app_id=match.group(2).lower())
         elif match := _ERROR_CODE.match(clause):
-            operator = _operator(clause, match.group(1), ("eq", "ne"))
+            operator = filter_operator(clause, match.group(1), ("eq", "ne"))
             code = int(match.group(2))
             if operator == "eq":
                 query = replace(query, error_code=code)
@@ -86,16 +113,16 @@ def parse_sign_in_filter(text: str, query: SignInQuery) -> SignInQuery:
         elif match := _EVENT_TYPE.match(clause):
             variable, left, operator, value = match.groups()
             if left != variable:
-                raise _invalid(f"'{left}' is not the lambda variable in '{clause}'.")
-            _operator(clause, operator, ("eq",))
+                raise invalid_filter(f"'{left}' is not the lambda variable in '{clause}'.")
+            filter_operator(clause, operator, ("eq",))
             if value not in EVENT_TYPES:
-                raise _invalid(f"'{value}' is not a signInEventType tenantlab records.")
+                raise invalid_filter(f"'{value}' is not a signInEventType tenantlab records.")
             query = replace(query, event_type=value)
         else:
             name = _PROPERTY.match(clause)
             prop = name.group(1) if name else clause
             if prop.lower() in (f.lower() for f in _FILTERABLE):
-                raise _invalid(f"the expression '{clause}' is not supported.")
+                raise invalid_filter(f"the expression '{clause}' is not supported.")
             raise InvalidRequest(
                 f"Could not find a property named '{prop}' on type 'microsoft.graph.signIn'.",
                 code="BadRequest",
@@ -103,36 +130,64 @@ def parse_sign_in_filter(text: str, query: SignInQuery) -> SignInQuery:
     return query
 
 
-def list_sign_ins_page(request: GraphRequest) -> Result:
+def check_log_options(request: GraphRequest, order: str) -> tuple[int, tuple[float, str] | None]:
+    """The options a log listing takes (newest first only): its `$top` and the keyset position
+    its `$skiptoken` carries."""
     params = request.params
     for name in params:
         if name.startswith("$") and name.lower() not in _OPTIONS:
             raise InvalidRequest(f"Query option '{name}' is not allowed.", code="BadRequest")
-    order = params.get("$orderby")
-    if order is not None and order.strip().lower() not in ("createddatetime desc", ""):
+    orderby = params.get("$orderby")
+    if orderby is not None and orderby.strip().lower() not in (f"{order.lower()} desc", ""):
         raise InvalidRequest(
             "Sorting not supported for current query.", code="Request_UnsupportedQuery"
         )
-    selection = SIGN_IN.choose(parse_select(params.get("$select")))
-    query = SignInQuery(tenant_id=request.tenant, top=parse_top(params.get("$top")))
-    if "$filter" in params:
-        query = parse_sign_in_filter(params["$filter"], query)
+    top = parse_top(params.get("$top"))
     skiptoken = params.get("$skiptoken")
-    if skiptoken:
-        created, last_id = decode_skiptoken(skiptoken, _ORDER, True)
-        if not isinstance(created, int | float):
-            raise InvalidRequest("The specified page token value is invalid or has expired.")
-        query = replace(query, after=(float(created), last_id))
-    rows = list_sign_ins(request.platform.database, query)
-    body: dict[str, object] = {"@odata.context": request.context("auditLogs/signIns")}
-    page, more = rows[: query.top], len(rows) > query.top
-    body["value"] = [SIGN_IN.render(row, selection) for row in page]
+    if not skiptoken:
+        return top, None
+    at, last_id = decode_skiptoken(skiptoken, order, True)
+    if not isinstance(at, int | float):
+        raise InvalidRequest("The specified page token value is invalid or has expired.")
+    return top, (float(at), last_id)
+
+
+def log_page(
+    request: GraphRequest,
+    path: str,
+    order: str,
+    rows: Sequence[R],
+    top: int,
+    render: Callable[[R], dict[str, Any]],
+    key: Callable[[R], tuple[float, str]],
+) -> Result:
+    """One page of a log (`rows` holds up to top + 1), linked to the next by keyset."""
+    body: dict[str, object] = {"@odata.context": request.context(path.lstrip("/"))}
+    page, more = rows[:top], len(rows) > top
+    body["value"] = [render(row) for row in page]
     if more:
-        last = page[-1]
-        following = {k: v for k, v in params.items() if k != "$skiptoken"}
-        following["$skiptoken"] = encode_skiptoken((last.created_at, last.id), _ORDER, True)
-        body["@odata.nextLink"] = request.link("/auditLogs/signIns", following)
+        following = {k: v for k, v in request.params.items() if k != "$skiptoken"}
+        following["$skiptoken"] = encode_skiptoken(key(page[-1]), order, True)
+        body["@odata.nextLink"] = request.link(path, following)
     return Result(body=body)
+
+
+def list_sign_ins_page(request: GraphRequest) -> Result:
+    selection = SIGN_IN.choose(parse_select(request.params.get("$select")))
+    top, after = check_log_options(request, _ORDER)
+    query = SignInQuery(tenant_id=request.tenant, top=top, after=after)
+    if "$filter" in request.params:
+        query = parse_sign_in_filter(request.params["$filter"], query)
+    rows = list_sign_ins(request.platform.database, query)
+    return log_page(
+        request,
+        "/auditLogs/signIns",
+        _ORDER,
+        rows[: top + 1],
+        top,
+        lambda r: SIGN_IN.render(r, selection),
+        lambda r: (r.created_at, r.id),
+    )
 
 
 def get_sign_in(request: GraphRequest) -> Result:

@@ -24,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from tenantlab.directory import DirectoryError, NotFound
+from tenantlab.directory.audits import Initiator, acting_as
 from tenantlab.platform import Platform
 from tenantlab.portal import urls
 from tenantlab.portal.admin import LocalAdministrator, PortalSettings
@@ -147,7 +148,8 @@ def form_action(
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
             portal = portal_of(request)
-            if portal.signed_in_admin(request) is None:
+            admin = portal.signed_in_admin(request)
+            if admin is None:
                 return _signin_redirect(request)
             try:
                 form = await request.form(
@@ -164,7 +166,10 @@ def form_action(
                         "Form expired",
                         "This form was not issued by this session. Reload the page and try again.",
                     )
-                return await run_in_threadpool(handler, request, portal, form)
+                # The administrator is the initiator of every directory change this form makes.
+                client = request.client.host if request.client else None
+                with acting_as(Initiator.administrator(admin, client)):
+                    return await run_in_threadpool(handler, request, portal, form)
             except DirectoryError as exc:
                 flash(request, "error", exc.message)
                 return see_other(back(request))

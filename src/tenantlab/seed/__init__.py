@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tenantlab.directory.audits import SEED_FILE, acting_as
 from tenantlab.errors import TenantlabError
 from tenantlab.platform import Platform
 from tenantlab.seed.apply import IssuedSecret, SeedApplier, SeedReport
@@ -25,7 +26,7 @@ def apply_seed(
     """
     applier = SeedApplier(platform)
     try:
-        with platform.database.transaction(commit=not dry_run):
+        with acting_as(SEED_FILE), platform.database.transaction(commit=not dry_run):
             for ti, tenant in enumerate(spec.tenants):
                 applier.tenant(tenant, f"tenants[{ti}]")
     except SeedFileError:

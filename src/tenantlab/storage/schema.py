@@ -302,7 +302,10 @@ class SignIn(Base):
     """
 
     __tablename__ = "sign_ins"
-    __table_args__ = (Index("ix_sign_ins_tenant_created", "tenant_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_sign_ins_tenant_created", "tenant_id", "created_at", "id"),
+        Index("ix_sign_ins_created_at", "created_at"),
+    )
     id: Mapped[str] = mapped_column(GUID, primary_key=True)
     # No foreign key: a record outlives a deleted app and is pruned by age, not by cascade.
     tenant_id: Mapped[str] = mapped_column(GUID)
@@ -321,3 +324,44 @@ class SignIn(Base):
     correlation_id: Mapped[str] = mapped_column(GUID)
     user_id: Mapped[str | None] = mapped_column(GUID, default=None)
     user_principal_name: Mapped[str | None] = mapped_column(String(256), default=None)
+
+
+class DirectoryAudit(Base):
+    """One change to a tenant (or one refused change), in the fields of Graph's `directoryAudit`.
+
+    Written by `directory.audits.record` in the transaction of the change itself; listed newest
+    first by keyset on (tenant_id, activity_at, id). `initiated_by`, `target_resources` and
+    `additional_details` are JSON in Graph's own shape. Holds no secret, password or token.
+    """
+
+    __tablename__ = "directory_audits"
+    __table_args__ = (
+        Index("ix_directory_audits_tenant_time", "tenant_id", "activity_at", "id"),
+        Index("ix_directory_audits_activity_at", "activity_at"),
+    )
+    id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    # No foreign key: a record outlives what it describes and is pruned by age.
+    tenant_id: Mapped[str] = mapped_column(GUID)
+    activity_at: Mapped[float] = mapped_column(Float)
+    category: Mapped[str] = mapped_column(String(64))
+    activity_display_name: Mapped[str] = mapped_column(String(128))
+    operation_type: Mapped[str] = mapped_column(String(32))
+    result: Mapped[str] = mapped_column(String(16))  # success | failure
+    result_reason: Mapped[str] = mapped_column(Text, default="")
+    correlation_id: Mapped[str] = mapped_column(GUID)
+    initiator_app_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    initiated_by: Mapped[dict[str, Any]] = mapped_column(JSON)
+    target_resources: Mapped[list[Any]] = mapped_column(JSON)
+    additional_details: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class DirectoryAuditTarget(Base):
+    """Which objects an audit record names: `targetResources/any(t: t/id eq ...)` by index."""
+
+    __tablename__ = "directory_audit_targets"
+    __table_args__ = (Index("ix_directory_audit_targets_target", "tenant_id", "target_id"),)
+    audit_id: Mapped[str] = mapped_column(
+        GUID, ForeignKey("directory_audits.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(GUID)

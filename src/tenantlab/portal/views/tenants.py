@@ -142,7 +142,7 @@ def _keys_url(request: Request) -> str:
 @form_action(back=_keys_url)
 def rotate_signing_key(request: Request, portal: Portal, form: FormData) -> Response:
     tenant = portal.platform.directory.get_tenant(path_param(request, "tenant_id"))
-    material = portal.platform.keys.rotate(tenant.id)
+    material = portal.platform.rotate_signing_key(tenant.id)
     flash(
         request,
         "success",
