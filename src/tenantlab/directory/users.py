@@ -80,9 +80,16 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _graph_name(column: str) -> str:
+    head, *rest = column.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
 def user_target(user: User, before: dict[str, Any] | None = None) -> audits.Target:
     """A user as an audit target; with `before`, the properties that changed (never a password)."""
-    after = {name: getattr(user, name) for name in USER_FIELDS}
+    after = {_graph_name(name): getattr(user, name) for name in USER_FIELDS}
+    if before is not None:
+        before = {_graph_name(name): value for name, value in before.items()}
     return audits.Target(
         user.id,
         user.display_name,

@@ -171,7 +171,7 @@ def test_a_password_reset_records_that_it_changed_never_what(
     (updated,) = _audits(platform, contoso, activity="Update user")
     assert reset.target_resources[0]["modifiedProperties"] == []
     assert updated.target_resources[0]["modifiedProperties"] == [
-        {"displayName": "job_title", "oldValue": None, "newValue": '["Engineer"]'}
+        {"displayName": "jobTitle", "oldValue": None, "newValue": '["Engineer"]'}
     ]
     with platform.database.session() as session:
         stored = json.dumps(
