@@ -10,9 +10,12 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+import msal
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from tenantlab.directory.audits import AuditQuery, list_audits
+from tenantlab.directory.sign_ins import SignInQuery, list_sign_ins
 from tenantlab.ids import MICROSOFT_GRAPH_APP_ID, new_guid
 from tenantlab.keys.client_certificates import self_signed_certificate
 from tenantlab.portal.admin import LocalAdministrator
@@ -104,6 +107,16 @@ def tenant_pages(cloud: Any) -> list[str]:
         display_name="Adele Vance",
         password="Adele-Passw0rd!",
     )
+    # A failed sign-in (its detail pane explains the code) and the newest change's audit record.
+    msal.ConfidentialClientApplication(
+        app.app_id,
+        client_credential="not-the-secret",
+        authority=cloud.authority(tenant.id),
+        instance_discovery=False,
+    ).acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+    cloud.platform.sign_ins.flush()
+    (sign_in,) = list_sign_ins(cloud.platform.database, SignInQuery(tenant_id=tenant.id, top=1))
+    audit = list_audits(cloud.platform.database, AuditQuery(tenant_id=tenant.id, top=1))[0]
     t = f"/portal/tenants/{tenant.id}"
     a = f"{t}/applications/{app.id}"
     return [
@@ -112,6 +125,9 @@ def tenant_pages(cloud: Any) -> list[str]:
         f"{t}/users",
         f"{t}/managed-identities",
         f"{t}/signing-keys",
+        f"{t}/sign-in-logs?id={sign_in.id}",
+        f"{t}/audit-logs",
+        f"{t}/audit-logs?id={audit.id}",
         f"{t}/applications",
         f"{t}/applications/new",
         a,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import subprocess
 import sys
@@ -18,13 +19,15 @@ from test_credentials_certificate import make_cert_files
 
 from tenantlab.ids import MICROSOFT_GRAPH_APP_ID, new_guid
 from tenantlab.keys import ensure_tls
-from tenantlab.storage.schema import SignIn, Tenant
+from tenantlab.portal.admin import LocalAdministrator
+from tenantlab.storage.schema import DirectoryAudit, SignIn, Tenant
 
 pytestmark = pytest.mark.integration
 
 LiveCloud = Any  # tests/integration/conftest.py
 StsRegistration = Any
 PASSWORD = "Sign-In-Passw0rd!"
+PORTAL_PASSWORD = "Portal-Passw0rd!"
 
 
 def _confidential(cloud: LiveCloud, tenant_id: str, client_id: str, credential: Any) -> Any:
@@ -200,8 +203,29 @@ def test_every_credential_kind_gives_exactly_one_sign_in(
         stored = json.dumps(
             [{c.name: getattr(r, c.name) for c in SignIn.__table__.columns} for r in rows]
         )
+    with cloud.platform.database.session() as session:
+        audit_rows = session.scalars(
+            select(DirectoryAudit).where(DirectoryAudit.tenant_id == tenant_id)
+        ).all()
+        audited = json.dumps(
+            [
+                {c.name: getattr(r, c.name) for c in DirectoryAudit.__table__.columns}
+                for r in audit_rows
+            ]
+        )
+    assert "Certificates and secrets management" in audited  # the secrets and the certificate
+    # And the database files themselves (main file and write-ahead log), byte for byte.
+    database_file = Path(str(cloud.platform.database.engine.url.database))
+    on_disk = b"".join(
+        p.read_bytes()
+        for p in (database_file, database_file.with_name(database_file.name + "-wal"))
+        if p.exists()
+    )
+    assert reg.daemon_app_id.encode() in on_disk  # the scan reads what the records hold
     for secret in [*secrets, assertion, PASSWORD, files.key_pem.decode(), *tokens]:
         assert secret not in stored
+        assert secret not in audited
+        assert secret.encode() not in on_disk
     assert len(rows) == 6  # the five above and the log reader's own
 
     cli = subprocess.run(
@@ -238,6 +262,48 @@ def test_every_credential_kind_gives_exactly_one_sign_in(
     assert "AADSTS7000215" in failed_only.stdout
     assert refused["correlation_id"] in failed_only.stdout
     assert failed_only.stdout.count("AADSTS") == 1
+
+    # The admin center's Sign-in logs page lists the same records, each linking its detail.
+    portal = _portal(cloud)
+    listed_page = portal.get(
+        f"/portal/tenants/{tenant_id}/sign-in-logs", params={"app": reg.daemon_app_id}
+    )
+    assert listed_page.status_code == 200
+    linked = re.findall(r"[?&amp;]+id=([0-9a-f-]{36})", listed_page.text)
+    assert linked == [s["id"] for s in daemon]
+    password_page = portal.get(
+        f"/portal/tenants/{tenant_id}/sign-in-logs", params={"app": public.app_id}
+    )
+    assert re.findall(r"[?&amp;]+id=([0-9a-f-]{36})", password_page.text) == [password["id"]]
+    assert user.user_principal_name in password_page.text
+    detail = portal.get(
+        f"/portal/tenants/{tenant_id}/sign-in-logs",
+        params={"app": reg.daemon_app_id, "id": failed["id"]},
+    )
+    assert "AADSTS7000215" in detail.text
+    assert refused["correlation_id"] in detail.text
+    for secret in [*secrets, assertion, PASSWORD, *tokens]:
+        assert secret not in listed_page.text + password_page.text + detail.text
+
+
+def _portal(cloud: LiveCloud) -> httpx.Client:
+    """The admin center over HTTPS, signed in as its local administrator."""
+    LocalAdministrator(cloud.home).set_password(PORTAL_PASSWORD)
+    client = httpx.Client(
+        base_url=cloud.origin,
+        verify=ssl.create_default_context(cafile=str(cloud.ca_bundle)),
+        timeout=30,
+        follow_redirects=True,
+    )
+    form = client.get("/portal/signin")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    signed_in = client.post(
+        "/portal/signin",
+        data={"csrf_token": token.group(1), "username": "admin", "password": PORTAL_PASSWORD},
+    )
+    assert signed_in.url.path == "/portal/tenants", signed_in.url
+    return client
 
 
 def _env(cloud: LiveCloud) -> dict[str, str]:

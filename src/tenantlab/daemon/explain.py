@@ -7,6 +7,7 @@ API role, and (against a local identity platform) a CA bundle that is not truste
 
 from __future__ import annotations
 
+from tenantlab.aadsts import token_error_fix
 from tenantlab.daemon.errors import ApiCallError, TokenAcquisitionError, TransportProblem
 from tenantlab.daemon.settings import DaemonSettings
 from tenantlab.daemon.todo import required_roles
@@ -31,42 +32,9 @@ def _token_error(error: TokenAcquisitionError, settings: DaemonSettings | None) 
     client_id = settings.client_id if settings else "this client id"
     code = error.aadsts
     suffix = f" (AADSTS{code})" if code else ""
-    if code == 7000215:
-        return f"wrong secret: use the secret's Value, not its ID{suffix}"
-    if code == 7000222:
-        return f"the client secret has expired: add a new secret to the app{suffix}"
-    if code == 700016:
-        return (
-            f"no app with this client id in tenant {tenant}: check client id {client_id} and "
-            f"the tenant in the authority{suffix}"
-        )
-    if code == 90002:
-        return f"tenant {tenant} not found: check the tenant in the authority{suffix}"
-    if code == 500011:
-        return (
-            "the resource of the requested scope is not in this tenant: check the scope "
-            f"(api://<API application id>/.default) and that the API is registered there{suffix}"
-        )
-    if code in (70011, 1002012):
-        return (
-            "invalid scope: the client credentials flow needs exactly one '<resource>/.default' "
-            f"scope{suffix}"
-        )
-    if code in (700027, 700024, 7000214, 700023):
-        return (
-            "the certificate assertion was rejected: upload this certificate's public part to "
-            f"the app registration and sign with its private key{suffix}"
-        )
-    if code in (70021, 700211, 700212, 700213):
-        return (
-            "no federated credential matches the token's issuer/subject/audience: add one to "
-            f"the app registration{suffix}"
-        )
-    if code == 7000229:
-        return (
-            f"the app has no service principal in tenant {tenant}: add it to the tenant "
-            f"(admin consent){suffix}"
-        )
+    fix = token_error_fix(code, tenant=tenant, client_id=client_id)
+    if fix is not None:
+        return f"{fix}{suffix}"
     if error.error == "authority_unavailable":
         return (
             "the authority did not answer its OpenID configuration: check the authority URL and "

@@ -35,6 +35,7 @@ from tenantlab.portal.views import (
     auth,
     credentials,
     decoder,
+    logs,
     managed_identities,
     permissions,
 )
@@ -73,6 +74,8 @@ def portal_routes() -> list[BaseRoute]:
         _post("/tenants", t.create_tenant),
         Route(TENANT, t.tenant_overview, methods=["GET"]),
         Route(TENANT + "/users", t.users_page, methods=["GET"]),
+        Route(TENANT + "/sign-in-logs", logs.sign_in_logs_page, methods=["GET"]),
+        Route(TENANT + "/audit-logs", logs.audit_logs_page, methods=["GET"]),
         _post(TENANT + "/users", t.create_user),
         _post(TENANT + "/users/{user_id}/delete", t.delete_user),
         Route(TENANT + "/managed-identities", mi.managed_identities_page, methods=["GET"]),

@@ -15,6 +15,7 @@ ALLOWED_OURS = (
     "tenantlab.errors",
     "tenantlab.clock",
     "tenantlab.ids",
+    "tenantlab.aadsts",  # a base module: the AADSTS explanations the portal shows too
 )
 ALLOWED_THIRD_PARTY = {"msal", "httpx", "rich", "click"}
 
