@@ -265,7 +265,11 @@ def record(
     )
     session.add(row)
     for target_id in dict.fromkeys(t.id for t in targets if t.id):
-        session.add(DirectoryAuditTarget(audit_id=row.id, tenant_id=tenant_id, target_id=target_id))
+        session.add(
+            DirectoryAuditTarget(
+                audit_id=row.id, tenant_id=tenant_id, target_id=target_id, activity_at=at
+            )
+        )
     return row
 
 
@@ -352,20 +356,35 @@ class AuditQuery:
 
 
 def list_audits(database: Database, query: AuditQuery) -> list[DirectoryAudit]:
-    """Up to `query.top + 1` records (one more tells the caller a next page exists)."""
-    conditions = [DirectoryAudit.tenant_id == query.tenant_id]
+    """Up to `query.top + 1` records (one more tells the caller a next page exists).
+
+    Newest first by (activity_at, id): over the records' index, or, for one target, over the
+    targets' index (tenant, target, time) so a busy object's page is a range too.
+    """
+    if query.target_id is None:
+        at_column, id_column = DirectoryAudit.activity_at, DirectoryAudit.id
+        conditions = [DirectoryAudit.tenant_id == query.tenant_id]
+        statement = select(DirectoryAudit)
+        order = [DirectoryAudit.tenant_id]
+    else:
+        at_column, id_column = DirectoryAuditTarget.activity_at, DirectoryAuditTarget.audit_id
+        conditions = [
+            DirectoryAuditTarget.tenant_id == query.tenant_id,
+            DirectoryAuditTarget.target_id == query.target_id,
+        ]
+        statement = select(DirectoryAudit).join(
+            DirectoryAuditTarget, DirectoryAuditTarget.audit_id == DirectoryAudit.id
+        )
+        order = [DirectoryAuditTarget.tenant_id, DirectoryAuditTarget.target_id]
     if query.after is not None:
         at, last_id = query.after
-        conditions.append(
-            or_(
-                DirectoryAudit.activity_at < at,
-                and_(DirectoryAudit.activity_at == at, DirectoryAudit.id < last_id),
-            )
-        )
+        conditions.append(or_(at_column < at, and_(at_column == at, id_column < last_id)))
+        # The same bound once more, alone: an index range (the OR alone is no range to SQLite).
+        conditions.append(at_column <= at)
     if query.since is not None:
-        conditions.append(DirectoryAudit.activity_at >= query.since)
+        conditions.append(at_column >= query.since)
     if query.until is not None:
-        conditions.append(DirectoryAudit.activity_at <= query.until)
+        conditions.append(at_column <= query.until)
     if query.category is not None:
         conditions.append(DirectoryAudit.category == query.category)
     if query.activity is not None:
@@ -374,21 +393,9 @@ def list_audits(database: Database, query: AuditQuery) -> list[DirectoryAudit]:
         conditions.append(DirectoryAudit.initiator_app_id == query.initiator_app_id)
     if query.result is not None:
         conditions.append(DirectoryAudit.result == query.result)
-    if query.target_id is not None:
-        conditions.append(
-            DirectoryAudit.id.in_(
-                select(DirectoryAuditTarget.audit_id).where(
-                    DirectoryAuditTarget.tenant_id == query.tenant_id,
-                    DirectoryAuditTarget.target_id == query.target_id,
-                )
-            )
-        )
     statement = (
-        select(DirectoryAudit)
-        .where(*conditions)
-        .order_by(
-            DirectoryAudit.tenant_id, DirectoryAudit.activity_at.desc(), DirectoryAudit.id.desc()
-        )
+        statement.where(*conditions)
+        .order_by(*order, at_column.desc(), id_column.desc())
         .limit(query.top + 1)
     )
     with database.session() as session:

@@ -261,10 +261,11 @@ def list_sign_ins(database: Database, query: SignInQuery) -> list[SignIn]:
         created, last_id = query.after
         conditions.append(
             or_(
-                SignIn.created_at < created,
-                and_(SignIn.created_at == created, SignIn.id < last_id),
+                SignIn.created_at < created, and_(SignIn.created_at == created, SignIn.id < last_id)
             )
         )
+        # The same bound once more, alone: an index range (the OR alone is no range to SQLite).
+        conditions.append(SignIn.created_at <= created)
     if query.since is not None:
         conditions.append(SignIn.created_at >= query.since)
     if query.until is not None:

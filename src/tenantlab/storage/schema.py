@@ -356,12 +356,22 @@ class DirectoryAudit(Base):
 
 
 class DirectoryAuditTarget(Base):
-    """Which objects an audit record names: `targetResources/any(t: t/id eq ...)` by index."""
+    """Which objects an audit record names: `targetResources/any(t: t/id eq ...)` is one index
+    range, newest first (the record's time is repeated here for that order)."""
 
     __tablename__ = "directory_audit_targets"
-    __table_args__ = (Index("ix_directory_audit_targets_target", "tenant_id", "target_id"),)
+    __table_args__ = (
+        Index(
+            "ix_directory_audit_targets_target_time",
+            "tenant_id",
+            "target_id",
+            "activity_at",
+            "audit_id",
+        ),
+    )
     audit_id: Mapped[str] = mapped_column(
         GUID, ForeignKey("directory_audits.id", ondelete="CASCADE"), primary_key=True
     )
     target_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(GUID)
+    activity_at: Mapped[float] = mapped_column(Float)
