@@ -1,7 +1,8 @@
 """Benchmark: our token endpoint vs the oidc-provider peer, loaded the same way, in one run.
 
     .venv/bin/python bench/token_endpoint.py [--reps 3] [--duration 10] [--conns "1 8 32"]
-        [--variants pinned,cert,apps10k,unpinned] [--peers-dir ../shared/bench/peers] [--out DIR]
+        [--variants pinned,nosignins,cert,apps10k,unpinned] [--peers-dir ../shared/bench/peers]
+        [--out DIR]
 
 Method (../shared/reference/peer-benchmark.md, ../shared/bench/peers/README.md): the same client
 id, secret and scope for both servers (`client_secret_post`, `scope=api://bench/.default`), the
@@ -13,6 +14,7 @@ repetition, so both see the same machine. Medians of the repetitions are reporte
 time per token from /proc (robust to noise from other processes). Variants:
 
 - `pinned`   ours with the secret vs the peer (the headline);
+- `nosignins` ours with the secret and the sign-in log closed (prices sign-in recording, issue 15);
 - `cert`     ours with a certificate client assertion (RS256 + x5t) instead of the secret;
 - `apps10k`  ours with 10,000 more app registrations in the tenant;
 - `unpinned` ours with 2 worker processes vs the peer, nothing pinned, at 8 and 32 connections.
@@ -158,10 +160,17 @@ class Target:
 
 
 class Ours(Target):
-    def __init__(self, label: str, home: Path, workers: int = 1, cert: bool = False) -> None:
+    def __init__(
+        self,
+        label: str,
+        home: Path,
+        workers: int = 1,
+        cert: bool = False,
+        sign_ins: bool = True,
+    ) -> None:
         base = f"http://127.0.0.1:{OUR_PORT}/{TENANT_ID}"
         super().__init__(label, f"{base}/oauth2/v2.0/token", f"{base}/discovery/v2.0/keys", "")
-        self.home, self.workers, self.cert = home, workers, cert
+        self.home, self.workers, self.cert, self.sign_ins = home, workers, cert, sign_ins
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, pinned: bool) -> None:
@@ -175,13 +184,17 @@ class Ours(Target):
             str(OUR_PORT),
             "--workers",
             str(self.workers),
+            "--sign-ins",
+            "on" if self.sign_ins else "off",
         ]
         if pinned:
             command = ["taskset", "-c", "0", *command]
         log = open(self.home / "server.log", "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(command, stdout=log, stderr=log)
         self.pid = self.process.pid
-        self.body = cert_form(self.home, self.token_url) if self.cert else SECRET_FORM
+        # The assertion names the token endpoint by the public (https) origin, as a client would.
+        audience = self.token_url.replace("http://", "https://", 1)
+        self.body = cert_form(self.home, audience) if self.cert else SECRET_FORM
         wait_token(self.token_url, self.body, self.pid)
 
     def stop(self) -> None:
@@ -377,7 +390,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--conns", default="1 8 32")
-    parser.add_argument("--variants", default="pinned,cert,apps10k,unpinned")
+    parser.add_argument("--variants", default="pinned,nosignins,cert,apps10k,unpinned")
     parser.add_argument("--apps", type=int, default=10_000)
     parser.add_argument(
         "--peers-dir",
@@ -411,6 +424,8 @@ def main() -> None:
     pinned: list[Target] = [peer]
     if "pinned" in variants:
         pinned.append(Ours("ours", homes["one"]))
+    if "nosignins" in variants:
+        pinned.append(Ours("ours (sign-in recording off)", homes["one"], sign_ins=False))
     if "cert" in variants:
         pinned.append(Ours("ours (certificate assertion)", homes["one"], cert=True))
     if "apps10k" in variants:

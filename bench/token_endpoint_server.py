@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/token_endpoint_server.py seed  --home DIR [--apps 10000]
     .venv/bin/python bench/token_endpoint_server.py serve --home DIR --port 18090 [--workers 2]
+        [--sign-ins off]
 
 The tenant mirrors the peers' set-up (../shared/bench/peers/common/lib.sh): client `CLIENT_ID`
 with the secret `CLIENT_SECRET`, scope `api://bench/.default`. Entra needs GUID client ids, so the
@@ -12,8 +13,11 @@ makes random secrets. The client also holds a certificate whose private key is w
 each with a service principal and a secret, to show the snapshot's cost does not grow per token.
 
 `serve` binds first, then forks `--workers` processes sharing the socket (each opens its own
-database connection after the fork), with the same uvicorn settings as `tenantlab serve`.
-Plain HTTP by default, as the peers are served; `--tls` for HTTPS with the local CA.
+database connection after the fork), with the same app, middleware and uvicorn settings as
+`tenantlab serve --log-level warning`. `--sign-ins off` closes the sign-in log (bench only: it
+prices the recording of every token request, issue 15).
+Plain HTTP by default, as the peers are served (`tenantlab serve --http --public-url https://...`,
+the origin being https as behind a TLS-terminating proxy); `--tls` for HTTPS with the local CA.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ KEY_FILE = "bench-client-key.pem"
 def _settings(home: Path, port: int, tls: bool) -> object:
     from tenantlab.config import PlatformSettings
 
-    scheme = "https" if tls else "http"
+    # Plain HTTP is `tenantlab serve --http --public-url https://...`: served without TLS, as
+    # behind a TLS-terminating proxy, under the https origin that issuers and audiences name.
     host = "localhost" if tls else "127.0.0.1"
-    return PlatformSettings(home=home, port=port, public_url=f"{scheme}://{host}:{port}")
+    return PlatformSettings(home=home, port=port, public_url=f"https://{host}:{port}")
 
 
 def seed(home: Path, apps: int) -> None:
@@ -156,7 +161,7 @@ def seed(home: Path, apps: int) -> None:
         platform.close()
 
 
-def serve(home: Path, port: int, workers: int, tls: bool) -> None:
+def serve(home: Path, port: int, workers: int, tls: bool, sign_ins: bool = True) -> None:
     """Bind, then fork: the parent stays a small supervisor (it imports nothing heavy)."""
     import socket
 
@@ -169,24 +174,30 @@ def serve(home: Path, port: int, workers: int, tls: bool) -> None:
         import uvicorn
 
         from tenantlab.keys import ensure_tls
+        from tenantlab.listening import forwarded_headers
+        from tenantlab.logs import UVICORN_LOGGING, AccessLog, configure
         from tenantlab.platform import Platform
         from tenantlab.server import create_cloud_app
 
+        # As `tenantlab serve --log-level warning` (the access log's line per request is off).
+        configure("warning", "text")
         files = ensure_tls(home) if tls else None
         platform = Platform.open(_settings(home, port, tls))  # type: ignore[arg-type]
         platform.keys.active(TENANT_ID)
+        if not sign_ins:
+            # Bench only, to price the sign-in log: a closed log takes no records (no queue,
+            # no writer thread); everything else on the request path is unchanged.
+            platform.sign_ins.close()
         config = uvicorn.Config(
-            create_cloud_app(platform),
+            AccessLog(create_cloud_app(platform)),
             ssl_certfile=str(files.server_cert) if files else None,
             ssl_keyfile=str(files.server_key) if files else None,
             loop="uvloop",
             http="httptools",
-            access_log=False,
-            log_level="warning",
             lifespan="off",
-            # As `tenantlab serve` over HTTPS: plain HTTP here only matches how the peers are
-            # served, it does not stand for a TLS-terminating proxy whose headers to trust.
-            proxy_headers=False,
+            # As `tenantlab serve` without --forwarded-allow-ips: no proxy's headers trusted.
+            **forwarded_headers(None),
+            **UVICORN_LOGGING,
         )
         uvicorn.Server(config).run(sockets=[sock])
 
@@ -222,11 +233,17 @@ def main() -> None:
     serving.add_argument("--port", type=int, default=18090)
     serving.add_argument("--workers", type=int, default=1)
     serving.add_argument("--tls", action="store_true")
+    serving.add_argument(
+        "--sign-ins",
+        choices=("on", "off"),
+        default="on",
+        help="record sign-ins (as the product does) or not (to price the recording)",
+    )
     args = parser.parse_args()
     if args.command == "seed":
         seed(args.home, args.apps)
     else:
-        serve(args.home, args.port, args.workers, args.tls)
+        serve(args.home, args.port, args.workers, args.tls, args.sign_ins == "on")
     sys.exit(0)
 
 

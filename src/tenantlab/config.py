@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,23 @@ class PlatformSettings(BaseSettings):
         if isinstance(value, str):
             return Path(os.path.expanduser(value))
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _https_origin(cls, value: str | None) -> str | None:
+        """Every issuer, endpoint and the authority Graph trusts derive from the public origin,
+        and MSAL and azure-identity refuse a plain http authority: it is https, always. Plain
+        HTTP is served only behind a TLS-terminating proxy whose origin this is (`serve --http`).
+        """
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(
+                f"the public URL must be an https:// origin, not {value!r} (clients refuse "
+                "plain http; behind a TLS-terminating proxy give its https:// origin and --http)"
+            )
+        return "https" + value[len("https") :]  # the scheme in lower case, as issuers spell it
 
     @field_validator("tls_names", mode="before")
     @classmethod
