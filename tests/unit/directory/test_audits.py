@@ -182,3 +182,26 @@ def test_a_password_reset_records_that_it_changed_never_what(
         )
     assert "Passw0rd" not in stored
     assert "argon2" not in stored
+
+
+def test_a_seed_file_is_the_initiator_of_what_it_makes(platform: Platform) -> None:
+    from tenantlab.seed import apply_seed, parse_seed
+
+    app = {"displayName": "Seeded daemon", "secrets": [{"displayName": "s"}]}
+    data = {"tenants": [{"displayName": "Seeded", "domain": "seeded", "apps": [app]}]}
+    report = apply_seed(platform, parse_seed(data))
+    tenant = report.tenants[0]
+    (issued,) = report.secrets
+    records = _audits(platform, tenant)
+    seeded = [r for r in records if r.activity_display_name == "Add application"]
+    by_name = {r.target_resources[0]["displayName"]: r for r in seeded}
+    record = by_name["Seeded daemon"]
+    assert record.initiated_by["app"]["displayName"] == "tenantlab seed file"
+    secret_added = _audits(
+        platform,
+        tenant,
+        activity=audit_log.CREDENTIALS.display_name,
+        target_id=record.target_resources[0]["id"],
+    )
+    assert [r.initiated_by["app"]["displayName"] for r in secret_added] == ["tenantlab seed file"]
+    assert issued.secret_text not in json.dumps([r.target_resources for r in records])
