@@ -1,7 +1,8 @@
 """The quickstart clicked through in Chromium: register apps, add a secret, define a role on the
 API, grant admin consent; then MSAL gets a token with that secret and the decoder shows the role.
 
-Each page visited is screenshotted (1280 px wide, one at 390 px); see the `screenshots` fixture.
+Each page visited is screenshotted into a temporary folder (1280 px wide, one at 390 px); the
+documentation's pictures come from test_readme_screenshots.py.
 """
 
 from __future__ import annotations
@@ -51,13 +52,15 @@ class Portal:
 
 
 @pytest.fixture
-def portal(cloud: Any, chromium: Any, screenshots: Path) -> Iterator[Portal]:
+def portal(cloud: Any, chromium: Any, tmp_path: Path) -> Iterator[Portal]:
+    # Pictures of this test's own tenants stay in a temporary folder: the documented ones come
+    # from the quickstart's tenants (test_readme_screenshots.py).
     LocalAdministrator(cloud.home).set_password(PASSWORD)
     context = chromium.new_context(viewport=DESKTOP, ignore_https_errors=True)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     try:
-        yield Portal(page, cloud.origin, screenshots)
+        yield Portal(page, cloud.origin, tmp_path)
     finally:
         context.close()
 
