@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pgcluster import postgres_server_url, postgres_url  # noqa: F401  (PostgreSQL fixtures)
+from redisserver import redis_server  # noqa: F401  (a private Redis)
 from tenantlab.clock import FixedClock
 from tenantlab.config import PlatformSettings
 from tenantlab.platform import Platform

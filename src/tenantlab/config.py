@@ -36,6 +36,9 @@ class PlatformSettings(BaseSettings):
     public_url: str | None = None
     # Extra DNS names / IPs for the TLS server certificate (comma separated in the environment).
     tls_names: list[str] = Field(default_factory=list)
+    # Redis shared by every node of one cloud (Graph throttling, sign-in limits); None: counted
+    # in each process, which is right for one server process.
+    redis_url: str | None = None
     # Sign-in records older than this many days are pruned (Entra keeps them 30 days).
     sign_in_retention_days: float = Field(default=30, gt=0)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tenantlab import bootstrap
@@ -13,6 +13,7 @@ from tenantlab.directory.sign_ins import SignInLog
 from tenantlab.keys import KeyStore
 from tenantlab.keys.secret_pepper import load_secret_pepper
 from tenantlab.storage import Database, open_database
+from tenantlab.storage.counters import Counters, InProcessCounters, open_counters
 
 if TYPE_CHECKING:  # the key material needs cryptography, which most commands never load
     from tenantlab.keys import SigningKeyMaterial
@@ -26,6 +27,8 @@ class Platform:
     keys: KeyStore
     clock: Clock
     sign_ins: SignInLog
+    # Limits every node counts together (Redis when configured): throttling, sign-in limits.
+    counters: Counters = field(default_factory=InProcessCounters)
 
     @classmethod
     def open(cls, settings: PlatformSettings, clock: Clock = SYSTEM_CLOCK) -> Platform:
@@ -51,6 +54,7 @@ class Platform:
             keys=KeyStore(database, settings.signing_keys_dir, clock),
             clock=clock,
             sign_ins=SignInLog(database, clock, retention_days=settings.sign_in_retention_days),
+            counters=open_counters(settings.redis_url),
         )
 
     def rotate_signing_key(self, tenant_id: str) -> SigningKeyMaterial:
@@ -66,3 +70,4 @@ class Platform:
     def close(self) -> None:
         self.sign_ins.close()  # the records still queued reach the database first
         self.database.dispose()
+        self.counters.close()

@@ -66,7 +66,7 @@ class GraphApp:
     def __init__(self, platform: Platform, *, throttle_limit: int | None = None) -> None:
         self.platform = platform
         self.auth = GraphAuthenticator(platform)
-        self.throttle = Throttle(platform.clock, throttle_limit)
+        self.throttle = Throttle(platform.clock, throttle_limit, platform.counters)
         self._budgets: dict[str, tuple[int, int]] = {}  # tenant -> (revision, budget)
         # service principal id -> (revision, accountEnabled) at that revision
         self._enabled: dict[str, tuple[int, bool]] = {}

@@ -8,16 +8,18 @@ publishes: GET users and GET applications cost 2 units, everything else 1; `$sel
 for tenants under 50 / 50-500 / over 500 users. `limit_override` replaces the budget (tests).
 
 The window is fixed (it starts with the first request after the previous one ended), which is
-how the published "per 10 seconds" reads and keeps `Retry-After` exact.
+how the published "per 10 seconds" reads and keeps `Retry-After` exact. Windows are counted in
+the platform's `Counters`: in Redis when the cloud runs on several nodes, so N units per window
+are N in total across the nodes, not N per node.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 
 from tenantlab.clock import Clock
+from tenantlab.storage.counters import Counters, InProcessCounters
 
 WINDOW_SECONDS = 10.0
 
@@ -37,12 +39,6 @@ def tenant_budget(user_count: int) -> int:
     if user_count <= 500:
         return 5000
     return 8000
-
-
-@dataclass
-class _Window:
-    started: float
-    used: int
 
 
 @dataclass(frozen=True)
@@ -67,22 +63,22 @@ class Decision:
 
 
 class Throttle:
-    def __init__(self, clock: Clock, limit_override: int | None = None) -> None:
+    def __init__(
+        self, clock: Clock, limit_override: int | None = None, counters: Counters | None = None
+    ) -> None:
         self.clock = clock
         self.limit_override = limit_override
-        self._lock = threading.Lock()
-        self._windows: dict[tuple[str, str], _Window] = {}
+        self.counters: Counters = counters if counters is not None else InProcessCounters()
 
     def charge(self, tenant_id: str, app_id: str, cost: int, budget: int) -> Decision:
         limit = self.limit_override or budget
-        now = self.clock.now()
-        with self._lock:
-            window = self._windows.get((tenant_id, app_id))
-            if window is None or now - window.started >= WINDOW_SECONDS:
-                window = _Window(now, 0)
-                self._windows[(tenant_id, app_id)] = window
-            if window.used + cost > limit:
-                wait = max(1, math.ceil(window.started + WINDOW_SECONDS - now))
-                return Decision(False, cost, limit, window.used, wait)
-            window.used += cost
-            return Decision(True, cost, limit, window.used, 0)
+        use = self.counters.charge(
+            f"graph-throttle:{tenant_id}:{app_id}",
+            cost,
+            limit=limit,
+            window=WINDOW_SECONDS,
+            now=self.clock.now(),
+        )
+        if not use.allowed:
+            return Decision(False, cost, limit, use.used, max(1, math.ceil(use.retry_after)))
+        return Decision(True, cost, limit, use.used, 0)

@@ -172,6 +172,6 @@ def create_app(
         admin=admin,
         settings=settings,
         templates=create_templates(platform),
-        throttle=SignInThrottle(platform.clock),
+        throttle=SignInThrottle(platform.clock, counters=platform.counters),
     )
     return app

@@ -8,14 +8,13 @@ that the pages show once.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import deque
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenantlab.clock import Clock
+from tenantlab.storage.counters import Counters, InProcessCounters
 
 SESSION_COOKIE = "tenantlab_portal"
 CSRF_FIELD = "csrf_token"
@@ -103,40 +102,43 @@ def session_admin(
 
 
 class SignInThrottle:
-    """At most `limit` failed sign-ins per client within `window` seconds.
+    """At most `limit` failed sign-ins per client within a `window` of seconds that starts with
+    the first failure.
 
     Each attempt costs an argon2 verification; the limit keeps password guessing (and the CPU it
-    burns) bounded.
+    burns) bounded. The failures are counted in the platform's `Counters`, so with several nodes
+    behind a load balancer the limit is the cloud's, not each node's.
     """
 
-    def __init__(self, clock: Clock, limit: int = 10, window: float = 300.0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        limit: int = 10,
+        window: float = 300.0,
+        counters: Counters | None = None,
+    ) -> None:
         self._clock = clock
         self.limit = limit
         self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._counters: Counters = counters if counters is not None else InProcessCounters()
 
-    def _recent(self, client: str) -> deque[float]:
-        now = self._clock.now()
-        failures = self._failures.setdefault(client, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
+    @staticmethod
+    def _key(client: str) -> str:
+        return f"portal-sign-in:{client}"
 
     def retry_after(self, client: str) -> float:
         """Seconds until this client may try again (0 when it may try now)."""
-        with self._lock:
-            failures = self._recent(client)
-            if len(failures) < self.limit:
-                return 0.0
-            return max(1.0, failures[0] + self.window - self._clock.now())
+        use = self._counters.charge(
+            self._key(client), 0, limit=None, window=self.window, now=self._clock.now()
+        )
+        if use.used < self.limit:
+            return 0.0
+        return max(1.0, use.retry_after)
 
     def failed(self, client: str) -> None:
-        with self._lock:
-            self._recent(client).append(self._clock.now())
-            if len(self._failures) > 10_000:  # bound the memory an address scan can take
-                self._failures = {k: v for k, v in self._failures.items() if v}
+        self._counters.charge(
+            self._key(client), 1, limit=None, window=self.window, now=self._clock.now()
+        )
 
     def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
+        self._counters.reset(self._key(client))

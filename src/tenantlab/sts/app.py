@@ -32,6 +32,7 @@ from tenantlab.sts.errors import StsError
 from tenantlab.sts.federated_keys import FederatedKeyCache, https_fetcher
 from tenantlab.sts.grants import ClientCredentialsGrant
 from tenantlab.sts.http import JSON_HEADERS, parse_query_leniently, send_bytes, send_json
+from tenantlab.sts.lockout import SharedLockouts
 from tenantlab.sts.password_grant import PasswordGrant
 from tenantlab.sts.snapshot import DirectoryCache
 from tenantlab.sts.token import TokenService, correlation_id
@@ -81,7 +82,10 @@ class StsApp:
         tokens.register_grant(
             "password",
             PasswordGrant(
-                directory=platform.directory, issuer=tokens.issuer, clients=tokens.clients
+                directory=platform.directory,
+                issuer=tokens.issuer,
+                clients=tokens.clients,
+                lockouts=SharedLockouts(platform.counters) if platform.settings.redis_url else None,
             ),
         )
         self.tokens = tokens

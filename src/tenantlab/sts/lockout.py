@@ -11,20 +11,26 @@ Accounts are counted per tenant: by object id when the user exists, by the name 
 same cost, so lockout does not reveal which users exist.
 
 The counters sit behind `LockoutCounters`. `InProcessLockouts` keeps them in this process's
-memory, which is right for one server process (the SQLite deployments); a scale-out deployment
-gives every node the same shared store (Redis), which only has to apply `after_failure` atomically.
+memory, which is right for one server process (the SQLite deployments); `SharedLockouts` keeps
+them in the platform's shared `Counters` (Redis), which applies `after_failure` atomically, so
+every node behind a load balancer sees the same failures and the same lockout.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from tenantlab.directory import LockoutPolicy
+from tenantlab.storage.counters import Counters
 
 # Each repeated lockout doubles the duration, up to 2**MAX_GROWTH times the tenant's setting.
 MAX_GROWTH = 6
+# How long a shared record outlives its last failure (or its lockout): what repeated lockouts
+# double from is forgotten after a quiet day.
+SHARED_RETENTION_SECONDS = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -89,3 +95,45 @@ class InProcessLockouts:
         budget = max(1, self.max_accounts // 10)
         for account in [a for a, s in self._states.items() if s.locked_until <= now][:budget]:
             del self._states[account]
+
+
+class SharedLockouts:
+    """`LockoutCounters` in the platform's shared `Counters`: one record per account, changed by
+    `after_failure` in one atomic step, whichever node the sign-in reached."""
+
+    def __init__(self, counters: Counters) -> None:
+        self.counters = counters
+
+    @staticmethod
+    def _key(account: str) -> str:
+        return f"lockout:{account}"
+
+    def locked_until(self, account: str) -> float:
+        state = _parse(self.counters.read(self._key(account)))
+        return state.locked_until
+
+    def record_failure(self, account: str, now: float, policy: LockoutPolicy) -> LockoutState:
+        def change(old: str | None) -> str:
+            return json.dumps(asdict(after_failure(_parse(old), now, policy)))
+
+        return _parse(self.counters.update(self._key(account), change, ttl=_ttl(policy)))
+
+    def record_success(self, account: str) -> None:
+        self.counters.reset(self._key(account))
+
+
+def _ttl(policy: LockoutPolicy) -> float:
+    longest: float = policy.duration_seconds * 2**MAX_GROWTH
+    return longest + SHARED_RETENTION_SECONDS
+
+
+def _parse(record: str | None) -> LockoutState:
+    if record is None:
+        return LockoutState()
+    try:
+        fields = json.loads(record)
+        return LockoutState(
+            int(fields["failures"]), int(fields["lockouts"]), float(fields["locked_until"])
+        )
+    except (ValueError, KeyError, TypeError):
+        return LockoutState()  # a record of another version: start counting again
