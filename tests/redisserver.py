@@ -49,7 +49,7 @@ class RedisServer:
         if binary is None:
             _missing("redis-server not found (scripts/system-deps installs redis-server)")
             return
-        self.process = subprocess.Popen(  # noqa: S603 - our own argv
+        self.process = subprocess.Popen(
             [
                 binary,
                 "--port",

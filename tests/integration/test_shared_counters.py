@@ -9,8 +9,8 @@ import sys
 import time
 
 import pytest
-from redisserver import RedisServer
 
+from redisserver import RedisServer
 from tenantlab.directory import LockoutPolicy
 from tenantlab.storage.counters import RedisCounters
 from tenantlab.sts.lockout import SharedLockouts
@@ -40,7 +40,7 @@ print(sum(use.allowed for use in uses))
 def test_a_limit_admits_exactly_n_across_three_processes(redis_server: RedisServer) -> None:
     limit = 100
     processes = [
-        subprocess.Popen(  # noqa: S603 - our interpreter, our script
+        subprocess.Popen(
             [sys.executable, "-c", CHARGER, redis_server.url, str(limit)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -49,7 +49,8 @@ def test_a_limit_admits_exactly_n_across_three_processes(redis_server: RedisServ
         for _ in range(3)
     ]
     for process in processes:  # all three connected before any charges
-        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+        assert process.stdout is not None
+        assert process.stdout.readline() == "ready\n"
     for process in processes:
         assert process.stdin is not None
         process.stdin.write("go\n")
@@ -86,7 +87,8 @@ def test_without_redis_limits_are_counted_per_node_with_one_warning(
     assert [use.allowed for use in uses] == [True] * 5 + [False] * 2  # this node's own count
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1, warnings
-    assert "unreachable" in warnings[0] and "per node" in warnings[0]
+    assert "unreachable" in warnings[0]
+    assert "per node" in warnings[0]
     redis_server.start()
     time.sleep(0.3)
     with caplog.at_level(logging.WARNING, logger="tenantlab.counters"):
