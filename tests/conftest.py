@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ from redisserver import redis_server  # noqa: F401  (a private Redis)
 from tenantlab.clock import FixedClock
 from tenantlab.config import PlatformSettings
 from tenantlab.platform import Platform
+
+# The fixtures of tenantlab's pytest plugin come from its entry point (pyproject: pytest11); a
+# .venv installed before that entry point existed gets them here until `scripts/bootstrap` reruns.
+if "tenantlab" not in {ep.name for ep in entry_points(group="pytest11")}:
+    pytest_plugins = ["tenantlab.testing.plugin"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,190 @@
+"""The emulated cloud for a test session: started here under real uvicorn, or one already running.
+
+`start_cloud(home)` is what the `tenantlab_cloud` fixture runs: the cloud origin (token service,
+Graph, portal) on a free loopback port over TLS, its data folder `home`, the CA bundle clients must
+trust. `connect_cloud(url, home)` is `--tenantlab-url`: a `tenantlab serve` that runs elsewhere
+on this machine, whose data folder (or database URL) the tests share to create tenants; the server
+sees them because its caches are keyed by the directory's revision.
+
+Either way the test talks to the cloud over HTTPS only, as the user's app will talk to Entra; the
+`Platform` is there to provision (tenants, apps, consent) without going through a portal.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from tenantlab.clock import SYSTEM_CLOCK, Clock
+from tenantlab.config import PlatformSettings
+from tenantlab.errors import ConfigError
+from tenantlab.ids import new_guid
+
+if TYPE_CHECKING:
+    from tenantlab.directory import Directory
+    from tenantlab.platform import Platform
+    from tenantlab.testing.tenant import LiveTenant
+
+
+@dataclass
+class LiveCloud:
+    """One emulated cloud: where it answers (`origin`), what to trust (`ca_bundle`), its parts.
+
+    Not frozen, on purpose: the test kit's other parts (fault injection, the clock) hang their
+    controls on this object.
+    """
+
+    platform: Platform
+    origin: str
+    port: int
+    ca_bundle: Path
+    ca_cert: Path
+    home: Path
+    management_apps: bool = False
+    # Resources that live as long as the cloud (extra listeners), released when it stops.
+    resources: ExitStack = field(default_factory=ExitStack, repr=False)
+
+    @property
+    def directory(self) -> Directory:
+        return self.platform.directory
+
+    @property
+    def graph_url(self) -> str:
+        """Graph's v1.0 root on this cloud (what `https://graph.microsoft.com/v1.0` is on Azure)."""
+        return f"{self.origin}/v1.0"
+
+    def authority(self, tenant: str) -> str:
+        return f"{self.origin}/{tenant}"
+
+    def ca_environment(self) -> dict[str, str]:
+        """The variables that make MSAL, azure-identity, httpx, requests and msal-node trust us."""
+        from tenantlab.keys import env_exports
+
+        return env_exports(self.ca_bundle)
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """An SSL context trusting this cloud (and the system's CAs): `httpx.Client(verify=...)`."""
+        return ssl.create_default_context(cafile=str(self.ca_bundle))
+
+    def new_tenant(self, display_name: str | None = None) -> LiveTenant:
+        """A fresh workforce tenant `t{8 hex}.onmicrosoft.com`: tests never see each other's."""
+        from tenantlab.testing.tenant import LiveTenant
+
+        suffix = new_guid()[:8]
+        row = self.directory.create_tenant(
+            display_name=display_name or f"Test {suffix}", domain=f"t{suffix}"
+        )
+        tenant = LiveTenant(cloud=self, row=row)
+        if self.management_apps:
+            tenant.management()
+        return tenant
+
+
+@contextmanager
+def start_cloud(
+    home: Path, *, clock: Clock = SYSTEM_CLOCK, management_apps: bool = False
+) -> Iterator[LiveCloud]:
+    """Serve a new cloud from the data folder `home` until the block ends, then stop it cleanly.
+
+    `management_apps=True` gives every new tenant its management app at once (as `tenantlab
+    tenant create` does); otherwise `LiveTenant.management()` provisions it when asked.
+    """
+    from tenantlab.keys import ensure_tls
+    from tenantlab.platform import Platform
+    from tenantlab.server import create_cloud_app
+    from tenantlab.testing.live import serve_in_thread
+
+    tls = ensure_tls(home)
+    opened: list[Platform] = []
+
+    def app_for(port: int) -> object:
+        origin = f"https://localhost:{port}"
+        settings = PlatformSettings(home=home, port=port, public_url=origin)
+        opened.append(Platform.open(settings, clock, management_apps=False))
+        return create_cloud_app(opened[0])
+
+    try:
+        with serve_in_thread(app_for, certfile=tls.server_cert, keyfile=tls.server_key) as server:
+            cloud = LiveCloud(
+                platform=opened[0],
+                origin=server.origin,
+                port=server.port,
+                ca_bundle=tls.ca_bundle,
+                ca_cert=tls.ca_cert,
+                home=home,
+                management_apps=management_apps,
+            )
+            with cloud.resources:
+                yield cloud
+    finally:
+        for platform in opened:
+            platform.close()
+
+
+@contextmanager
+def connect_cloud(
+    url: str, home: Path, *, database_url: str | None = None, management_apps: bool = False
+) -> Iterator[LiveCloud]:
+    """Use the tenantlab already serving `url`, provisioning through its data folder `home`.
+
+    Checked before any test runs: the server must answer as tenantlab over TLS the folder's CA
+    issued, and must see a tenant created through the folder (else it uses another database).
+    """
+    from tenantlab.keys import ensure_tls
+    from tenantlab.platform import Platform
+
+    origin = url.rstrip("/")
+    if not origin.startswith("https://"):
+        raise ConfigError(f"--tenantlab-url must be an https:// origin, not '{url}'")
+    if not (home / "tls" / "ca.pem").is_file():
+        raise ConfigError(
+            f"no tenantlab data folder at {home}: set TENANTLAB_HOME (or --tenantlab-home) to the "
+            "folder the server at --tenantlab-url uses"
+        )
+    port = urlsplit(origin).port or 443
+    settings = PlatformSettings(home=home, port=port, public_url=origin, database_url=database_url)
+    tls = ensure_tls(home)
+    platform = Platform.open(settings, management_apps=False)
+    try:
+        cloud = LiveCloud(
+            platform=platform,
+            origin=origin,
+            port=port,
+            ca_bundle=tls.ca_bundle,
+            ca_cert=tls.ca_cert,
+            home=home,
+            management_apps=management_apps,
+        )
+        _check_shared_directory(cloud)
+        with cloud.resources:
+            yield cloud
+    finally:
+        platform.close()
+
+
+def _check_shared_directory(cloud: LiveCloud) -> None:
+    import httpx
+
+    probe = cloud.directory.create_tenant(
+        display_name="pytest-tenantlab probe", domain=f"probe{new_guid()[:8]}"
+    )
+    try:
+        discovery = f"{cloud.origin}/{probe.id}/v2.0/.well-known/openid-configuration"
+        try:
+            answer = httpx.get(discovery, verify=cloud.ssl_context(), timeout=10)
+        except httpx.HTTPError as error:
+            raise ConfigError(
+                f"{cloud.origin} did not answer ({error}): start `tenantlab serve` first"
+            ) from error
+        if answer.status_code != 200:
+            raise ConfigError(
+                f"{cloud.origin} does not see the tenants of {cloud.home} (HTTP "
+                f"{answer.status_code}): point TENANTLAB_HOME at the folder the server uses"
+            )
+    finally:
+        cloud.directory.delete_tenant(probe.id)

@@ -1,0 +1,140 @@
+"""The pytest plugin's fixtures (tenantlab.testing.plugin), judged by real MSAL and azure-identity.
+
+This suite's conftest has `cloud` and `tenant` fixtures of its own; these tests use the plugin's
+names (`tenantlab_tenant`, `app`, `api`, `grant`, `user`), which must work beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from tenantlab.ids import MICROSOFT_GRAPH_APP_ID
+from tenantlab.storage.schema import Tenant
+from tenantlab.testing import LiveCloud, LiveTenant, TokenRefused
+
+pytestmark = pytest.mark.integration
+
+Reader = Callable[[str], dict[str, Any]]
+
+
+def test_an_app_with_a_secret_gets_the_roles_it_was_granted(
+    tenantlab_tenant: LiveTenant, app: Any, api: Any, read_sts_token: Reader
+) -> None:
+    orders = api("orders-api", roles=["Orders.Read", "Orders.Write"])
+    daemon = app("orders-daemon", secret=True, roles={orders: ["Orders.Read"]})
+    claims = read_sts_token(daemon.token(orders))
+    assert claims["aud"] == orders.app_id == orders.audience
+    assert claims["iss"] == tenantlab_tenant.issuer
+    assert claims["azp"] == daemon.client_id
+    assert claims["oid"] == daemon.service_principal_id
+    assert claims["roles"] == ["Orders.Read"]
+
+
+def test_the_roles_claim_is_absent_until_grant_consents(
+    app: Any, api: Any, grant: Any, read_sts_token: Reader
+) -> None:
+    orders = api("orders-api", roles=["Orders.Read"])
+    daemon = app("orders-daemon", secret=True)
+    assert "roles" not in read_sts_token(daemon.token(orders))
+    grant(daemon, orders, roles=["Orders.Read"])
+    assert read_sts_token(daemon.token(orders))["roles"] == ["Orders.Read"]
+
+
+def test_a_v1_api_gets_v1_tokens_for_its_identifier_uri(
+    app: Any, api: Any, read_sts_token: Reader, tenantlab_tenant: LiveTenant
+) -> None:
+    legacy = api("legacy-api", identifier_uri="api://legacy-{appId}", token_version=1)
+    assert legacy.identifier_uri == f"api://legacy-{legacy.app_id}"
+    daemon = app("daemon", secret="a-chosen-secret-value-1234567890")
+    assert daemon.secret == "a-chosen-secret-value-1234567890"
+    claims = read_sts_token(daemon.token(legacy.identifier_uri))
+    assert claims["ver"] == "1.0"
+    assert claims["aud"] == legacy.audience == legacy.identifier_uri
+    assert claims["iss"] == tenantlab_tenant.v1_issuer
+
+
+def test_a_wrong_secret_is_refused_with_entras_error(app: Any, api: Any) -> None:
+    orders = api("orders-api")
+    daemon = app("orders-daemon", secret=True)
+    with pytest.raises(TokenRefused) as refused:
+        daemon.token(orders, credential="not-the-secret")
+    assert refused.value.error == "invalid_client"
+    assert 7000215 in refused.value.codes
+
+
+def test_a_certificate_credential_works_with_msal_and_azure_identity(
+    app: Any, api: Any, read_sts_token: Reader
+) -> None:
+    from azure.identity import CertificateCredential
+
+    orders = api("orders-api", roles=["Orders.Read"])
+    daemon = app("cert-daemon", certificate=True, roles={orders: ["Orders.Read"]})
+    assert daemon.secret is None
+    assert daemon.certificate is not None
+    assert read_sts_token(daemon.token(orders))["roles"] == ["Orders.Read"]
+    with CertificateCredential(
+        daemon.tenant_id,
+        daemon.client_id,
+        certificate_path=str(daemon.certificate.path),
+        authority=daemon.authority.rsplit("/", 1)[0],
+        disable_instance_discovery=True,
+    ) as credential:
+        token = credential.get_token(orders.default_scope).token
+    assert read_sts_token(token)["azp"] == daemon.client_id
+
+
+def test_graph_roles_reach_graph(app: Any, tenantlab_cloud: LiveCloud, user: Any) -> None:
+    adele = user("adele")
+    reader = app("directory-reader", secret=True, roles={"graph": ["User.Read.All"]})
+    answer = httpx.get(
+        f"{tenantlab_cloud.graph_url}/users",
+        headers={"Authorization": f"Bearer {reader.token('graph')}"},
+        verify=tenantlab_cloud.ssl_context(),
+    )
+    assert answer.status_code == 200, answer.text
+    assert adele.user_principal_name in [u["userPrincipalName"] for u in answer.json()["value"]]
+
+
+def test_a_user_with_a_password_signs_in_for_a_consented_scope(
+    tenantlab_tenant: LiveTenant, app: Any, api: Any, user: Any, read_sts_token: Reader
+) -> None:
+    orders = api("orders-api", scopes=["Orders.Manage"])
+    client = app("orders-cli", scopes={orders: ["Orders.Manage"]})
+    adele = user("adele.vance", password="Correct-Horse-9!")
+    assert adele.display_name == "Adele Vance"
+    token = client.user_token(adele, [f"{orders.identifier_uri}/Orders.Manage"])
+    claims = read_sts_token(token)
+    assert claims["scp"] == "Orders.Manage"
+    assert claims["oid"] == adele.id
+
+
+def test_a_managed_identity_gets_consented_roles(
+    managed_identity: Any, tenantlab_tenant: LiveTenant
+) -> None:
+    identity = managed_identity("vm1", roles={"graph": ["User.Read.All"]})
+    directory = tenantlab_tenant.directory
+    graph = directory.get_service_principal(tenant=tenantlab_tenant.id, key=MICROSOFT_GRAPH_APP_ID)
+    assert directory.assigned_role_values(identity.principal_id, graph.id) == ["User.Read.All"]
+
+
+def test_federated_credentials_are_registered(app: Any, tenantlab_tenant: LiveTenant) -> None:
+    issuer = "https://token.actions.githubusercontent.com"
+    workload = app("ci", federated=[(issuer, "repo:contoso/orders:ref:refs/heads/main")])
+    stored = tenantlab_tenant.directory.federated_credentials(workload.object_id)
+    assert [(c.issuer, c.subject) for c in stored] == list(workload.federated)
+
+
+def test_the_suites_own_tenant_fixture_is_the_plugins_tenant(
+    tenant: Tenant, tenantlab_tenant: LiveTenant, cloud: LiveCloud, tenantlab_cloud: LiveCloud
+) -> None:
+    """tenantlab's conftest overrides `tenant` and `cloud`; they stay the plugin's objects."""
+    assert tenant is tenantlab_tenant.row
+    assert cloud is tenantlab_cloud
+    # tenantlab's own suite asks for management apps at once (pyproject: ini option).
+    credentials = tenantlab_tenant.management()
+    assert credentials.tenantId == tenant.id
+    assert tenantlab_tenant.management() == credentials  # once: read back, not made again
