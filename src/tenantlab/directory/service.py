@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tenantlab.directory.applications import ApplicationsMixin
+from tenantlab.directory.changes import ChangesMixin
 from tenantlab.directory.credentials import CredentialsMixin
 from tenantlab.directory.managed_identities import ManagedIdentitiesMixin
 from tenantlab.directory.management import ManagementMixin
@@ -15,6 +16,7 @@ from tenantlab.directory.users import UsersMixin
 class Directory(
     ManagementMixin,
     QueriesMixin,
+    ChangesMixin,
     TenantsMixin,
     ApplicationsMixin,
     CredentialsMixin,

@@ -7,8 +7,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
-from tenantlab.directory import audits, validation
+from tenantlab.directory import audits, changes, validation
 from tenantlab.directory._base import DirectoryBase
 from tenantlab.directory.audits import audited
 from tenantlab.directory.errors import Conflict, UserNotFound, ValidationFailed
@@ -159,6 +160,7 @@ class UsersMixin(DirectoryBase):
             session.add(user)
             self._audit(session, audits.ADD_USER, t.id, user_target(user))
             bump_revision(session)
+            self._user_changed(session, user, changes.CREATED)
         return user
 
     def get_user(self, *, tenant: str, key: str) -> User:
@@ -205,6 +207,11 @@ class UsersMixin(DirectoryBase):
             if set(fields) - {"password"}:
                 self._audit(session, audits.UPDATE_USER, user.tenant_id, user_target(user, before))
             bump_revision(session)
+            changed = [
+                _graph_name(name) for name in USER_FIELDS if getattr(user, name) != before[name]
+            ]
+            if changed:  # a password is no property anyone reads: no change to track
+                self._user_changed(session, user, changes.UPDATED, changed)
             return user
 
     @audited(audits.DELETE_USER)
@@ -214,6 +221,21 @@ class UsersMixin(DirectoryBase):
             session.execute(delete(User).where(User.id == found.id))
             self._audit(session, audits.DELETE_USER, found.tenant_id, user_target(found))
             bump_revision(session)
+            self._user_changed(session, found, changes.DELETED)
+
+    def _user_changed(
+        self, session: Session, user: User, change: str, properties: list[str] | None = None
+    ) -> None:
+        """For `/users/delta`: after `bump_revision`, in the change's transaction."""
+        changes.record(
+            session,
+            tenant_id=user.tenant_id,
+            kind="users",
+            object_id=user.id,
+            change=change,
+            at=self.clock.now(),
+            properties=properties,
+        )
 
     def verify_user_password(self, user: User, password: str) -> bool:
         """Constant-time check against the stored argon2id hash (False when none is set)."""

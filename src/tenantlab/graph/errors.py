@@ -6,6 +6,7 @@ GraphError                                  400 BadRequest
 ├── ResourceNotFound                        404 Request_ResourceNotFound
 ├── InvalidRequest                          400 Request_BadRequest / BadRequest / UnsupportedQuery
 ├── MethodNotAllowed                        405
+├── SyncStateNotFound                       410 (a delta token unknown, expired or foreign)
 └── TooManyRequests                         429 (throttling switched on for the tenant)
 
 Directory errors (NotFound, ValidationFailed, Conflict) are rendered by `app.py` from their own
@@ -59,6 +60,17 @@ class InvalidRequest(GraphError):
 class MethodNotAllowed(GraphError):
     code = "Request_BadRequest"
     status = 405
+
+
+class SyncStateNotFound(GraphError):
+    code = "SyncStateNotFound"
+    status = 410
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The sync state generation is not found. The delta token is expired and data must "
+            "be synchronized again."
+        )
 
 
 class TooManyRequests(GraphError):

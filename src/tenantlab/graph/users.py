@@ -7,6 +7,7 @@ from typing import Any
 
 from tenantlab.directory import UserNotFound
 from tenantlab.directory.queries import Page, PageQuery
+from tenantlab.graph.delta import Rows, Tracked, delta
 from tenantlab.graph.errors import InvalidRequest
 from tenantlab.graph.odata import ListOptions, encode_skiptoken, list_options
 from tenantlab.graph.routing import (
@@ -19,7 +20,8 @@ from tenantlab.graph.routing import (
     reject_unknown,
     route,
 )
-from tenantlab.graph.shapes.users import USER, row_plan
+from tenantlab.graph.shapes._shape import Selection
+from tenantlab.graph.shapes.users import USER, USER_DEFAULT_PROPERTIES, row_plan
 
 # Graph property -> (directory field, JSON type) for what a client may set on a user.
 WRITABLE: dict[str, tuple[str, type]] = {
@@ -95,6 +97,19 @@ def list_users(request: GraphRequest) -> Result:
         tenant_id=request.tenant, query=options.page, columns=plan.columns
     )
     return collection_page(request, options, page, plan.build(page.items), "users")
+
+
+def _user_rows(request: GraphRequest, selection: Selection, query: PageQuery) -> Rows:
+    plan = row_plan(selection)
+    page = request.platform.directory.page_user_rows(
+        tenant_id=request.tenant, query=query, columns=plan.columns
+    )
+    return Rows(plan.build(page.items), page.next_after[1] if page.next_after else None)
+
+
+USERS_DELTA = Tracked("users", "users", USER.choose, USER_DEFAULT_PROPERTIES, _user_rows)
+# `/users/delta`, and the SDKs' spelling: `/users/microsoft.graph.delta()`.
+DELTA_PATH = r"/users/(?:microsoft\.graph\.)?delta(?:\(\))?"
 
 
 def count_of(
@@ -229,6 +244,7 @@ ROUTES: list[Route] = [
     route("GET", "/users", list_users, USERS_READ, "users"),
     route("POST", "/users", create_user, USERS_WRITE, "users"),
     route("GET", r"/users/\$count", count_users, USERS_READ, "users"),
+    route("GET", DELTA_PATH, delta(USERS_DELTA), USERS_READ, "users"),
     route("GET", "/users/{key}", get_user, USERS_READ, "users"),
     route("PATCH", "/users/{key}", update_user, USERS_WRITE, "users"),
     route("DELETE", "/users/{key}", delete_user, USERS_WRITE, "users"),

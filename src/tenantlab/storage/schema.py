@@ -375,3 +375,30 @@ class DirectoryAuditTarget(Base):
     target_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(GUID)
     activity_at: Mapped[float] = mapped_column(Float)
+
+
+class DirectoryChange(Base):
+    """One change to a directory object, for Graph's delta queries (`/users/delta`).
+
+    Written in the transaction of the change, after `bump_revision`: `revision` is the directory
+    revision that transaction commits, and revisions are handed out under the `directory_state`
+    row lock, so a reader that saw revision R will find every change up to R committed and every
+    later one above R (a delta round is the window of revisions (previous token, R]). `properties`
+    names the Graph properties an update changed (None for a creation or a deletion). Pruned by
+    age, past the delta token lifetime; no foreign key, so a deletion outlives its object.
+    """
+
+    __tablename__ = "directory_changes"
+    __table_args__ = (
+        Index("ix_directory_changes_window", "tenant_id", "kind", "revision", "object_id"),
+        Index("ix_directory_changes_changed_at", "changed_at"),
+        {"sqlite_autoincrement": True},
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(GUID)
+    kind: Mapped[str] = mapped_column(String(32))  # Graph's collection: "users", "groups"
+    object_id: Mapped[str] = mapped_column(GUID)
+    revision: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(String(16))  # created | updated | deleted
+    properties: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    changed_at: Mapped[float] = mapped_column(Float)
