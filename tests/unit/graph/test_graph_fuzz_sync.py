@@ -1,0 +1,91 @@
+"""Fuzz of delta queries: random options, headers and tokens (forged ones that decode, too) never
+get a 5xx, and every answer is Graph's JSON or its error envelope."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+from test_graph_fuzz import _check  # the shared envelope check (a sibling module)
+
+from tenantlab.graph.shapes.users import USER
+from tenantlab.ids import b64url
+from tenantlab.storage.schema import Tenant
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ModuleNotFoundError:
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("hypothesis is not installed: run scripts/bootstrap", allow_module_level=True)
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+)
+anything = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner),
+    max_leaves=8,
+)
+names = st.lists(st.sampled_from([*USER.names[:20], "nope", ""]), max_size=4)
+revisions = st.one_of(st.none(), st.integers(-5, 10), st.integers(10, 2**64), scalars)
+
+
+def forged(tenant_id: str, draw: Any) -> str:
+    """A token that decodes: our tenant and kind, the rest random."""
+    body = [
+        tenant_id if draw(st.booleans()) else draw(scalars),
+        "users" if draw(st.booleans()) else draw(scalars),
+        draw(st.one_of(st.none(), names, anything)),
+        draw(st.one_of(st.none(), st.lists(st.uuids().map(str) | st.text(), max_size=3))),
+        draw(revisions),
+        draw(revisions),
+        draw(st.one_of(st.none(), st.uuids().map(str), scalars)),
+        draw(st.one_of(st.floats(1e9, 3e9), scalars)),
+    ]
+    if draw(st.booleans()):
+        body = body[: draw(st.integers(0, 8))]
+    return "tld1." + b64url(json.dumps(body).encode())
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
+@given(data=st.data())
+def test_random_delta_requests_never_get_a_5xx(
+    manager: Any, tenant: Tenant, data: st.DataObject
+) -> None:
+    path = data.draw(
+        st.sampled_from(["/users/delta", "/users/delta()", "/users/microsoft.graph.delta"])
+    )
+    token_kind = data.draw(st.sampled_from(["$deltatoken", "$skiptoken", "$deltaToken", None]))
+    params: dict[str, str] = {}
+    if token_kind is not None:
+        params[token_kind] = data.draw(
+            st.one_of(
+                st.builds(forged, st.just(tenant.id), st.just(data.draw)),
+                st.text(max_size=40),
+                st.just("latest"),
+            )
+        )
+    options = st.sampled_from(["$select", "$filter", "$top", "$expand", "$orderby", "$frob"])
+    values = st.one_of(
+        st.just("id eq '00000000-0000-0000-0000-000000000001'"),
+        names.map(",".join),
+        st.text(max_size=30),
+    )
+    params.update(data.draw(st.dictionaries(options, values, max_size=2)))
+    prefer = data.draw(
+        st.sampled_from(["", "return=minimal", "odata.maxpagesize=0", "odata.maxpagesize=99999"])
+        | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20)
+    )
+    headers = {"Prefer": prefer} if prefer else {}
+    response = manager.get(f"/v1.0{path}", params=params, headers=headers)
+    _check(response, "GET", str(response.request.url))
