@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("tenantlab.cli.run:run", "Run a command against tenantlab under Microsoft's names."),
     "hosts": ("tenantlab.cli.hosts:hosts", "Map Microsoft's host names to this machine."),
     "logs": ("tenantlab.cli.logs:logs", "Sign-in and audit logs of a tenant."),
+    "token": ("tenantlab.cli.token:token", "Forge access tokens for negative tests of an API."),
 }
 
 
