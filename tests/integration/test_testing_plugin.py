@@ -6,7 +6,9 @@ names (`tenantlab_tenant`, `app`, `api`, `grant`, `user`), which must work besid
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -138,3 +140,19 @@ def test_the_suites_own_tenant_fixture_is_the_plugins_tenant(
     credentials = tenantlab_tenant.management()
     assert credentials.tenantId == tenant.id
     assert tenantlab_tenant.management() == credentials  # once: read back, not made again
+
+
+def test_new_data_folders_are_copies_of_one_template_per_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tenantlab.testing.homes import build_digest, cache_root, prepare_home
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, second = tmp_path / "first", tmp_path / "second"
+    prepare_home(first)
+    prepare_home(second)
+    assert [p.name for p in cache_root().iterdir()] == [build_digest()]
+    assert (first / "tls" / "ca.pem").read_bytes() == (second / "tls" / "ca.pem").read_bytes()
+    assert (first / "tenantlab.db").stat().st_ino != (second / "tenantlab.db").stat().st_ino
+    assert stat.S_IMODE(second.stat().st_mode) == 0o700
+    assert stat.S_IMODE((second / "tls" / "ca-key.pem").stat().st_mode) == 0o600

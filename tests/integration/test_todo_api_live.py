@@ -1,10 +1,13 @@
-"""The ToDo API under real uvicorn + TLS, trusting the live cloud; tokens from real MSAL."""
+"""The ToDo API under real uvicorn + TLS, trusting the live cloud; tokens from real MSAL.
+
+Dogfood: the API and its daemon come from the pytest plugin (`todo_api`, `app`); `register` and
+`run_api` stay for the modules that import them.
+"""
 
 from __future__ import annotations
 
 import ssl
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,8 @@ import msal
 import pytest
 
 from tenantlab.keys import ensure_tls
-from tenantlab.testing import serve_in_thread
+from tenantlab.testing import LiveTenant, LiveTodoApi, serve_in_thread, start_todo_api
+from tenantlab.testing.todo import APP_ROLES
 from tenantlab.todo import TodoApiSettings, build_app
 
 pytestmark = pytest.mark.integration
@@ -95,10 +99,13 @@ def run_api(cloud: LiveCloud, tenant_id: str, api_app_id: str, folder: Path) -> 
 
 
 @pytest.fixture
-def deployment(cloud: LiveCloud, tenant: Tenant, tmp_path: Path) -> Iterator[TodoDeployment]:
-    api_app_id, daemon_app_id, secret = register(cloud, tenant)
-    with run_api(cloud, tenant.id, api_app_id, tmp_path) as server:
-        yield TodoDeployment(cloud, tenant.id, api_app_id, daemon_app_id, secret, server.origin)
+def deployment(todo_api: LiveTodoApi, app: Any) -> TodoDeployment:
+    """The plugin's live ToDo API, and a daemon granted both of its app roles."""
+    daemon = app("ciam-dotnet-daemon", secret=True, roles={todo_api.api: APP_ROLES})
+    tenant = todo_api.tenant
+    return TodoDeployment(
+        tenant.cloud, tenant.id, todo_api.api.app_id, daemon.app_id, daemon.secret, todo_api.url
+    )
 
 
 def test_the_dotnet_daemon_scenario_with_an_msal_app_token(deployment: TodoDeployment) -> None:
@@ -162,17 +169,14 @@ def test_key_rotation_at_the_sts_is_seen_without_restart(
 
 
 def test_v1_tokens_of_an_api_left_at_version_null(
-    cloud: LiveCloud, tenant: Tenant, tmp_path: Path
+    tenantlab_tenant: LiveTenant, app: Any, tmp_path: Path
 ) -> None:
-    api_app_id, daemon_app_id, secret = register(cloud, tenant, version=None)
-    with run_api(cloud, tenant.id, api_app_id, tmp_path) as server:
-        deployment = TodoDeployment(
-            cloud, tenant.id, api_app_id, daemon_app_id, secret, server.origin
-        )
-        token = deployment.app_token()
+    with start_todo_api(tenantlab_tenant, tmp_path, token_version=None) as todo_api:
+        daemon = app("daemon", secret=True, roles={todo_api.api: APP_ROLES})
+        token = daemon.token(todo_api.api)
         claims = jwt.decode(token, options={"verify_signature": False})
-        assert (claims["ver"], claims["aud"]) == ("1.0", f"api://{api_app_id}")
-        with deployment.client(token) as api:
+        assert (claims["ver"], claims["aud"]) == ("1.0", f"api://{todo_api.api.app_id}")
+        with todo_api.client(token) as api:
             created = api.post("/api/todolist", json={"description": "from a v1 token"})
             assert created.status_code == 201, created.text
 

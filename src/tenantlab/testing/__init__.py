@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         TokenRefused,
     )
     from tenantlab.testing.tenant import LiveTenant
+    from tenantlab.testing.todo import LiveTodoApi, start_todo_api
 
 _WHERE = {
     "LiveCloud": "tenantlab.testing.cloud",
@@ -35,12 +36,15 @@ _WHERE = {
     "TestUser": "tenantlab.testing.registrations",
     "TokenRefused": "tenantlab.testing.registrations",
     "LiveTenant": "tenantlab.testing.tenant",
+    "LiveTodoApi": "tenantlab.testing.todo",
+    "start_todo_api": "tenantlab.testing.todo",
 }
 
 __all__ = [
     "ClientCertificate",
     "LiveCloud",
     "LiveTenant",
+    "LiveTodoApi",
     "RegisteredApi",
     "RegisteredApp",
     "RunningServer",
@@ -50,6 +54,7 @@ __all__ = [
     "connect_cloud",
     "serve_in_thread",
     "start_cloud",
+    "start_todo_api",
 ]
 
 

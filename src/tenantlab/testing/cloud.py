@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from tenantlab.platform import Platform
     from tenantlab.testing.tenant import LiveTenant
 
+# When a session's cloud stops no test is waiting for an answer: what is still open is an idle
+# keep-alive connection, not worth the default five seconds of grace (uvicorn counts seconds).
+IDLE_SHUTDOWN = 1
+
 
 @dataclass
 class LiveCloud:
@@ -91,14 +95,19 @@ def start_cloud(
 ) -> Iterator[LiveCloud]:
     """Serve a new cloud from the data folder `home` until the block ends, then stop it cleanly.
 
+    An empty or missing `home` starts as a copy of this build's template folder (testing.homes).
+
     `management_apps=True` gives every new tenant its management app at once (as `tenantlab
     tenant create` does); otherwise `LiveTenant.management()` provisions it when asked.
     """
     from tenantlab.keys import ensure_tls
     from tenantlab.platform import Platform
     from tenantlab.server import create_cloud_app
+    from tenantlab.testing.homes import prepare_home
     from tenantlab.testing.live import serve_in_thread
 
+    if not home.is_dir() or not any(home.iterdir()):
+        prepare_home(home)  # a new folder: from the template, in milliseconds
     tls = ensure_tls(home)
     opened: list[Platform] = []
 
@@ -109,7 +118,12 @@ def start_cloud(
         return create_cloud_app(opened[0])
 
     try:
-        with serve_in_thread(app_for, certfile=tls.server_cert, keyfile=tls.server_key) as server:
+        with serve_in_thread(
+            app_for,
+            certfile=tls.server_cert,
+            keyfile=tls.server_key,
+            graceful_shutdown=IDLE_SHUTDOWN,
+        ) as server:
             cloud = LiveCloud(
                 platform=opened[0],
                 origin=server.origin,

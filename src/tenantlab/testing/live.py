@@ -48,8 +48,14 @@ def serve_in_thread(
     port: int = 0,
     host: str = "127.0.0.1",
     startup_timeout: float = 20.0,
+    graceful_shutdown: int = 5,
 ) -> Iterator[RunningServer]:
-    """Bind first (so the app knows its port), build the app, serve it until the block ends."""
+    """Bind first (so the app knows its port), build the app, serve it until the block ends.
+
+    `graceful_shutdown` bounds the wait for open connections when the block ends: an idle TLS
+    keep-alive connection (an MSAL app's requests session nobody closed) holds the full time,
+    as uvicorn waits for the client's close_notify that an idle client never sends.
+    """
     sock = bind_loopback(port, host)
     bound_port = sock.getsockname()[1]
     app = app_factory(bound_port)
@@ -60,7 +66,7 @@ def serve_in_thread(
         log_level="warning",
         access_log=False,
         lifespan="off",
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=graceful_shutdown,
         **forwarded_headers(None),  # like every serving command: no proxy trusted by default
     )
     server = uvicorn.Server(config)

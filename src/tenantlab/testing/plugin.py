@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tenantlab.testing.cloud import LiveCloud
     from tenantlab.testing.registrations import RegisteredApi, RegisteredApp, TestUser
     from tenantlab.testing.tenant import LiveTenant
+    from tenantlab.testing.todo import LiveTodoApi
 
     AppFactory = Callable[..., RegisteredApp]
     ApiFactory = Callable[..., RegisteredApi]
@@ -133,3 +134,12 @@ def user(tenantlab_tenant: LiveTenant) -> UserFactory:
 def managed_identity(tenantlab_tenant: LiveTenant) -> IdentityFactory:
     """`managed_identity("vm1", roles={"graph": ["User.Read.All"]})`."""
     return tenantlab_tenant.managed_identity
+
+
+@pytest.fixture
+def todo_api(tenantlab_tenant: LiveTenant, tmp_path: Path) -> Iterator[LiveTodoApi]:
+    """The ToDo API registered in the test's tenant and serving over TLS (`todo_api.url`)."""
+    from tenantlab.testing.todo import start_todo_api
+
+    with start_todo_api(tenantlab_tenant, tmp_path / "todo-api") as running:
+        yield running

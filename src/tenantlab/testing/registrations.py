@@ -117,7 +117,7 @@ class RegisteredApp:
             client_credential=credential,
             authority=self.authority,
             instance_discovery=False,
-            verify=str(self.ca_bundle),
+            http_client=_trusting(self.ca_bundle),
         )
 
     def token(self, resource: RegisteredApi | str, credential: Any = None) -> str:
@@ -147,7 +147,7 @@ class RegisteredApp:
             self.app_id,
             authority=self.authority,
             instance_discovery=False,
-            verify=str(self.ca_bundle),
+            http_client=_trusting(self.ca_bundle),
         )
         result = public.acquire_token_by_username_password(
             user.user_principal_name, user.password, scopes=scopes
@@ -182,3 +182,14 @@ def default_scope(resource: RegisteredApi | str) -> str:
     if isinstance(resource, RegisteredApi):
         return resource.default_scope
     return f"{resource_key(resource).rstrip('/')}/.default"
+
+
+def _trusting(ca_bundle: Path) -> Any:
+    """MSAL's HTTP client, trusting the cloud's CA whatever the environment says: requests lets
+    REQUESTS_CA_BUNDLE override a session's `verify` unless the session ignores the environment."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(ca_bundle)
+    return session

@@ -84,10 +84,10 @@ class LiveTenant:
         identifier_uri: str = "api://{appId}",
         roles: Iterable[str] = (),
         scopes: Iterable[str] = (),
-        token_version: int = 2,
+        token_version: int | None = 2,
     ) -> RegisteredApi:
         """Register a web API: its identifier URI, app roles (application permissions), delegated
-        scopes and `requestedAccessTokenVersion` (1 or 2)."""
+        scopes and `requestedAccessTokenVersion` (1 or 2; None, the manifest's null, means 1)."""
         directory = self.directory
         created = directory.create_application(
             tenant=self.id,
@@ -110,7 +110,7 @@ class LiveTenant:
             identifier_uri=identifier_uri.replace("{appId}", created.app_id),
             roles=roles,
             scopes=scopes,
-            token_version=token_version,
+            token_version=token_version or 1,
         )
 
     def app(
