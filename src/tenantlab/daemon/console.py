@@ -27,9 +27,10 @@ from tenantlab.daemon.output import write_json, write_table
 from tenantlab.daemon.scenario import run_scenario
 from tenantlab.daemon.settings import DaemonSettings, load_settings
 from tenantlab.daemon.sources import Layer, put, put_endpoint
+from tenantlab.daemon.sync import state_path, sync_users
 from tenantlab.errors import ConfigError, TenantlabError
 
-OPERATIONS = ("getUsers", "getApp", "getToDos", "scenario", "todo")
+OPERATIONS = ("getUsers", "syncUsers", "getApp", "getToDos", "scenario", "todo")
 TODO_ACTIONS = {"list": 0, "show": 1, "add": 1, "edit": 2, "delete": 1}
 # flag destination -> canonical setting (the flag's own spelling is the origin in messages)
 _FLAG_FIELDS = {
@@ -127,18 +128,24 @@ class Runtime:
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log token_source and retries to stderr.")
 @click.option("--top", type=int, help="getUsers: page size (1-999).")
-@click.option("--select", help="getUsers: comma-separated Graph properties.")
+@click.option("--select", help="getUsers, syncUsers: comma-separated Graph properties.")
 @click.option("--max-pages", type=int, help="getUsers: stop after this many pages.")
+@click.option(
+    "--sync-state",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="syncUsers: the file keeping the delta link and the users seen "
+    "(default: beside --token-cache).",
+)
 @click.option("--owner", help="todo add: the owner GUID.")
 @_settings_options
 @click.pass_context
 def daemon(ctx: click.Context, /, **params: Any) -> None:
     """Acquire an app-only token with MSAL and call Graph or the ToDo API.
 
-    --op getUsers | getApp | getToDos | scenario, or todo list | show ID | add TEXT | edit ID TEXT
-    | delete ID. The result goes to stdout (JSON, or tables with --output table); logs and the
-    one-line error to stderr. Exit 0 on success, 1 when the run failed, 2 for a wrong command line
-    or configuration.
+    --op getUsers | syncUsers | getApp | getToDos | scenario, or todo list | show ID | add TEXT |
+    edit ID TEXT | delete ID. The result goes to stdout (JSON, or tables with --output table);
+    logs and the one-line error to stderr. Exit 0 on success, 1 when the run failed, 2 for a
+    wrong command line or configuration.
     """
     runtime = ctx.find_object(Runtime) or Runtime()
     ctx.exit(_run(ctx, SimpleNamespace(**params), runtime))
@@ -271,6 +278,10 @@ def _perform(
             raise DaemonError("--max-pages must be at least 1")
         users = daemon.graph.list_users(top=args.top, select=select, max_pages=args.max_pages)
         return "users", users
+    if operation == "syncUsers":
+        select = [s.strip() for s in (args.select or "").split(",") if s.strip()] or None
+        path = state_path(settings, args.sync_state)
+        return "sync", sync_users(daemon.graph, settings, path=path, select=select)
     if operation == "getApp":
         app = daemon.graph.get_application(
             object_id=settings.app_object_id, app_id=settings.client_id

@@ -1,4 +1,5 @@
-"""The daemon's Microsoft Graph calls: list users (every page) and read its own registration."""
+"""The daemon's Microsoft Graph calls: list users (every page), a `/users/delta` round, and read
+its own registration."""
 
 from __future__ import annotations
 
@@ -52,6 +53,32 @@ class GraphClient:
             params = None  # the nextLink already carries the query
         return _collection(context, users, None)
 
+    def user_delta(
+        self, delta_link: str | None, *, select: list[str] | None = None
+    ) -> tuple[list[Any], str]:
+        """One delta round: from `delta_link` (None: a first round) through every
+        `@odata.nextLink` to the next `@odata.deltaLink`; (the objects, that deltaLink).
+
+        A link that is no longer good is Graph's 410 (`ApiCallError` with `status == 410`): the
+        caller starts a first round again.
+        """
+        if delta_link is None:
+            url = f"{self.base_url}/v1.0/users/delta"
+            params: dict[str, str] | None = {"$select": ",".join(select)} if select else None
+        else:
+            url, params = self._same_origin(delta_link), None
+        items: list[Any] = []
+        while True:
+            body = self.api.json(self.api.request("GET", url, params=params), "syncUsers")
+            if not isinstance(body, dict) or not isinstance(body.get("value"), list):
+                raise DaemonError("Graph's /v1.0/users/delta answer has no 'value' list")
+            items.extend(body["value"])
+            if body.get("@odata.deltaLink"):
+                return items, self._same_origin(str(body["@odata.deltaLink"]))
+            if not body.get("@odata.nextLink"):
+                raise DaemonError("Graph's /v1.0/users/delta answer has neither link")
+            url, params = self._same_origin(str(body["@odata.nextLink"])), None
+
     def get_application(self, *, object_id: str | None, app_id: str) -> Any:
         """The daemon's own application object: by object id, or `applications(appId='...')`."""
         if object_id:
@@ -65,7 +92,7 @@ class GraphClient:
         mine, theirs = urlsplit(self.base_url), urlsplit(link)
         if (mine.scheme, mine.netloc.lower()) != (theirs.scheme, theirs.netloc.lower()):
             raise DaemonError(
-                f"Graph's @odata.nextLink points to {theirs.scheme}://{theirs.netloc}, not to "
+                f"Graph's link points to {theirs.scheme}://{theirs.netloc}, not to "
                 f"{mine.scheme}://{mine.netloc}: refusing to send the token there"
             )
         return link

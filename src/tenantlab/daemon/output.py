@@ -24,12 +24,27 @@ def write_table(kind: str, data: Any, stream: TextIO) -> None:
         console.print(_rows_table(users, _columns(users, _USER_COLUMNS), "Users"))
         if isinstance(data, dict) and data.get("@odata.nextLink"):
             console.print("more users: stopped at --max-pages")
+    elif kind == "sync":
+        _sync_lines(console, data)
     elif kind == "todos":
         console.print(_rows_table(data, _TODO_COLUMNS, "To-dos"))
     elif kind == "deleted":
         console.print(f"Deleted to-do {data['deleted']}")
     else:
         console.print(_fields_table(data))
+
+
+def _sync_lines(console: Console, report: dict[str, Any]) -> None:
+    """`+` added, `~` changed, `-` removed, one user a line, then the totals."""
+    for mark, key in (("+", "added"), ("~", "changed"), ("-", "removed")):
+        for user in report.get(key, []):
+            name = user.get("userPrincipalName") or user.get("displayName") or ""
+            console.print(f"{mark} {user.get('id')} {name}".rstrip())
+    console.print(
+        f"{report.get('round')} round: {len(report.get('added', []))} added, "
+        f"{len(report.get('changed', []))} changed, {len(report.get('removed', []))} removed; "
+        f"{report.get('users')} users kept in {report.get('state')}"
+    )
 
 
 def _columns(rows: list[Any], preferred: tuple[str, ...]) -> tuple[str, ...]:
