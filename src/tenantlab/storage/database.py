@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tenantlab.config import prepare_private_file
 from tenantlab.storage.errors import StorageError
+from tenantlab.storage.revisions import CHANNEL, RevisionWatch
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -96,6 +97,20 @@ class Database:
         self._after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
             f"db-after-commit-{id(self)}", default=None
         )
+        self._revisions: RevisionWatch | None = None
+        event.listen(self.sessions, "after_commit", self._committed)
+
+    @property
+    def revisions(self) -> RevisionWatch:
+        """The directory revision for caches (storage.revisions): one watch per database."""
+        with self._lock:
+            if self._revisions is None:
+                self._revisions = RevisionWatch(self)
+            return self._revisions
+
+    def _committed(self, session: Session) -> None:
+        if session.info.pop(_BUMPED, False) and self._revisions is not None:
+            self._revisions.changed_here()
 
     @property
     def is_sqlite(self) -> bool:
@@ -190,6 +205,8 @@ class Database:
             return False  # no version table yet: a new database
 
     def dispose(self) -> None:
+        if self._revisions is not None:
+            self._revisions.close()
         self.engine.dispose()
 
 
@@ -257,9 +274,18 @@ def damaged_database(url: str, exc: BaseException) -> StorageError:
     return StorageError(f"cannot read the database {safe_url(url)}: {reason}")
 
 
+_BUMPED = "tenantlab.revision-bumped"
+
+
 def bump_revision(session: Session) -> None:
-    """Mark the directory as changed (caches in every process reload on their next look)."""
+    """Mark the directory as changed (caches in every process reload on their next look).
+
+    On PostgreSQL the other nodes' revision listeners are told at commit (storage.revisions).
+    """
     session.execute(text("UPDATE directory_state SET revision = revision + 1 WHERE id = 1"))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {CHANNEL}"))
+    session.info[_BUMPED] = True
 
 
 def current_revision(session: Session) -> int:

@@ -2,9 +2,10 @@
 
 A token request must not query the directory: it reads a per-tenant snapshot (clients with their
 secret digests and certificates, service principals, resources by every identifier, consented
-role values) built once per directory revision. The only per-request database access is the
-revision probe, a one-row read on a connection the probe keeps (SQLite) — so a change made by the
-CLI, Graph or another process shows up on the very next request.
+role values) built once per directory revision. The revision comes from `storage.revisions`: a
+one-row read on a kept connection on SQLite, memory kept current by LISTEN/NOTIFY on PostgreSQL —
+so a change made by the CLI, Graph or another process shows up on the next request (on another
+PostgreSQL node: once its notification arrives, milliseconds).
 
 When a request is about to fail for something the snapshot lacks (unknown client, wrong secret,
 unknown resource, unknown tenant), the caller asks for `refresh_*` once: it re-reads the revision
@@ -15,13 +16,9 @@ directory reloads.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from tenantlab.directory import LockoutPolicy
 from tenantlab.directory.validation import may_name_resource
@@ -29,7 +26,6 @@ from tenantlab.ids import MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_RESOURCE, is_g
 from tenantlab.storage.database import Database
 from tenantlab.sts import loader
 
-REVISION_QUERY = "SELECT revision FROM directory_state WHERE id = 1"
 # How often a failing request may force a rebuild although the revision did not move.
 FORCED_RELOAD_INTERVAL = 1.0
 
@@ -143,49 +139,18 @@ class TenantIndex:
         return self.aliases.get(key)
 
 
-class RevisionProbe:
-    """Reads the directory revision as cheaply as the database allows.
-
-    SQLite: a private connection per thread and a one-row SELECT (a few microseconds; in WAL mode
-    it sees every commit of every process). Other databases: one short query through the engine.
-    """
-
-    def __init__(self, database: Database) -> None:
-        self._db = database
-        self._local = threading.local()
-        self._sqlite_path: str | None = None
-        if database.is_sqlite:
-            path = make_url(str(database.engine.url)).database
-            if path and path != ":memory:" and not path.startswith("file:"):
-                self._sqlite_path = path
-
-    def current(self) -> int:
-        if self._sqlite_path is None:
-            with self._db.engine.connect() as engine_connection:
-                value = engine_connection.execute(text(REVISION_QUERY)).scalar()
-                return int(value or 0)
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(
-                self._sqlite_path, timeout=10, isolation_level=None, check_same_thread=False
-            )
-            self._local.connection = connection
-        row = connection.execute(REVISION_QUERY).fetchone()
-        return int(row[0]) if row else 0
-
-
 class DirectoryCache:
     """Snapshots of every tenant the STS has served, rebuilt when the revision moves."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self.probe = RevisionProbe(database)
+        self.revisions = database.revisions
         self._lock = threading.Lock()
         self._index: TenantIndex | None = None
         self._tenants: dict[str, TenantSnapshot] = {}
 
     def revision(self) -> int:
-        return self.probe.current()
+        return self.revisions.current()
 
     # -- tenants by alias ------------------------------------------------------------------------
 
@@ -197,7 +162,7 @@ class DirectoryCache:
 
     def refresh_tenant_alias(self, alias: str) -> str | None:
         """Second chance for an unknown alias: re-read the revision, rebuild if it may be stale."""
-        revision = self.probe.current()
+        revision = self.revisions.fresh()
         index = self._index
         if index is None or index.revision != revision or _may_force(index.built_at):
             index = self._rebuild_index(revision)
@@ -221,7 +186,7 @@ class DirectoryCache:
 
     def refresh_tenant(self, snapshot: TenantSnapshot) -> TenantSnapshot:
         """Second chance before answering an error that a fresher snapshot might avoid."""
-        revision = self.probe.current()
+        revision = self.revisions.fresh()
         if revision == snapshot.revision and not _may_force(snapshot.built_at):
             return snapshot
         return self._rebuild_tenant(snapshot.tenant_id, revision) or snapshot
@@ -352,7 +317,6 @@ __all__ = [
     "FederatedEntry",
     "PasswordEntry",
     "ResourceEntry",
-    "RevisionProbe",
     "TenantIndex",
     "TenantSnapshot",
 ]
