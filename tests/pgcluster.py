@@ -26,6 +26,9 @@ from sqlalchemy.engine import make_url
 
 from tenantlab.storage.database import normalize_url
 
+# A shared database needs a key-encryption key (keys.encryption_key): the tests' nodes share this.
+TEST_KEY_ENCRYPTION_KEY = "dGVuYW50bGFiIHRlc3RzOiBub3QgYSByZWFsIHNlY3I="
+
 
 def _missing(reason: str) -> None:
     if os.environ.get("CI") == "true":

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PORT = 5443
@@ -41,6 +41,9 @@ class PlatformSettings(BaseSettings):
     redis_url: str | None = None
     # Sign-in records older than this many days are pruned (Entra keeps them 30 days).
     sign_in_retention_days: float = Field(default=30, gt=0)
+    # Seals the secrets kept in the database (keys.envelope). Required with a shared database;
+    # otherwise made on first start in {home}/key-encryption.key.
+    key_encryption_key: SecretStr | None = None
 
     @field_validator("home", mode="before")
     @classmethod
@@ -76,6 +79,12 @@ class PlatformSettings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'tenantlab.db'}"
+
+    @property
+    def shared_database(self) -> bool:
+        """A database server (PostgreSQL) rather than a SQLite file: nodes on other machines may
+        share it, so nothing they must agree on can come from this node's data folder."""
+        return not self.resolved_database_url.startswith("sqlite")
 
     @property
     def origin(self) -> str:
@@ -115,6 +124,11 @@ class PlatformSettings(BaseSettings):
     def secret_pepper_path(self) -> Path:
         """The key of every client secret digest (keys.secret_pepper)."""
         return self.home / "secret-pepper.key"
+
+    @property
+    def key_encryption_key_path(self) -> Path:
+        """The KEK of a single-node installation (keys.encryption_key), made on first start."""
+        return self.home / "key-encryption.key"
 
 
 def make_private_dirs(path: Path) -> None:
@@ -162,6 +176,21 @@ def write_private_file(path: Path, data: bytes) -> None:
     finally:
         os.close(fd)
     os.chmod(path, 0o600)
+
+
+def write_private_file_once(path: Path, data: bytes) -> bool:
+    """Create `path` (0600) holding `data` atomically unless it exists: a complete file appears,
+    never a half-written one. False when another process made it first (read theirs)."""
+    make_private_dirs(path.parent)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write_private_file(draft, data)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return False
+    finally:
+        draft.unlink()
+    return True
 
 
 def prepare_private_file(path: Path) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import IntegrityError
+
 from tenantlab import bootstrap
 from tenantlab.clock import SYSTEM_CLOCK, Clock
 from tenantlab.config import PlatformSettings, ensure_private_dir
 from tenantlab.directory import Directory, SecretDigests, holds_peppered_digests
 from tenantlab.directory.sign_ins import SignInLog
 from tenantlab.keys import KeyStore
+from tenantlab.keys.encryption_key import load_key_encryption_key
 from tenantlab.keys.secret_pepper import load_secret_pepper
 from tenantlab.storage import Database, open_database
 from tenantlab.storage.counters import Counters, InProcessCounters, open_counters
@@ -47,6 +50,7 @@ class Platform:
         ensure_private_dir(settings.home)
         database = open_database(settings.resolved_database_url)
         try:
+            kek = load_key_encryption_key(settings, database)
             pepper_path = settings.secret_pepper_path
             pepper = load_secret_pepper(
                 pepper_path,
@@ -56,14 +60,18 @@ class Platform:
             database.dispose()
             raise
         directory = Directory(database, clock, secret_digests=SecretDigests(pepper))
-        # Every tenant created through this platform gets its Graph management app (bootstrap.py).
+        keys = KeyStore(database, kek, clock)
+        keys.adopt_key_files()  # data folders of older versions: their key files, once
+        # Every tenant created through this platform gets its first signing key and its Graph
+        # management app (bootstrap.py).
+        directory.tenant_created.append(lambda tenant: keys.create_first(tenant.id))
         if management_apps:
             bootstrap.install(directory, settings)
         return cls(
             settings=settings,
             database=database,
             directory=directory,
-            keys=KeyStore(database, settings.signing_keys_dir, clock),
+            keys=keys,
             clock=clock,
             sign_ins=SignInLog(database, clock, retention_days=settings.sign_in_retention_days),
             counters=open_counters(settings.redis_url),
@@ -71,13 +79,19 @@ class Platform:
 
     def rotate_signing_key(self, tenant_id: str) -> SigningKeyMaterial:
         """A new token-signing key for the tenant, and its audit record, in one transaction."""
-        retired = self.keys.active(tenant_id).kid
-        with self.database.transaction():
-            material = self.keys.rotate(tenant_id)
-            self.directory.record_signing_key_rotation(
-                tenant=tenant_id, kid=material.kid, retired=retired
-            )
-        return material
+        for attempt in range(2):
+            retired = self.keys.active(tenant_id).kid
+            try:
+                with self.database.transaction():
+                    material = self.keys.rotate(tenant_id)
+                    self.directory.record_signing_key_rotation(
+                        tenant=tenant_id, kid=material.kid, retired=retired
+                    )
+                return material
+            except IntegrityError:  # another node rotated this tenant's key at the same moment
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
         self.sign_ins.close()  # the records still queued reach the database first

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pgcluster import TEST_KEY_ENCRYPTION_KEY
+
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contoso.yaml"
@@ -17,7 +19,11 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "contoso.yaml"
 
 def test_the_cli_keeps_the_directory_in_postgresql(postgres_url: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TENANTLAB_")}
-    env.update(TENANTLAB_HOME=str(tmp_path / "home"), TENANTLAB_DATABASE_URL=postgres_url)
+    env.update(
+        TENANTLAB_HOME=str(tmp_path / "home"),
+        TENANTLAB_DATABASE_URL=postgres_url,
+        TENANTLAB_KEY_ENCRYPTION_KEY=TEST_KEY_ENCRYPTION_KEY,
+    )
 
     def tenantlab(*args: str) -> str:
         done = subprocess.run(

@@ -13,6 +13,7 @@ import httpx
 import jwt
 import pytest
 
+from pgcluster import TEST_KEY_ENCRYPTION_KEY
 from tenantlab.clock import FixedClock
 from tenantlab.config import PlatformSettings
 from tenantlab.platform import Platform
@@ -24,7 +25,12 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def pg_platform(postgres_url: str, tmp_path: Path) -> Iterator[Platform]:
     platform = Platform.open(
-        PlatformSettings(home=tmp_path / "home", database_url=postgres_url), FixedClock()
+        PlatformSettings(
+            home=tmp_path / "home",
+            database_url=postgres_url,
+            key_encryption_key=TEST_KEY_ENCRYPTION_KEY,
+        ),
+        FixedClock(),
     )
     yield platform
     platform.close()

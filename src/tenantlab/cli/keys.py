@@ -34,11 +34,11 @@ def _chosen(platform: Platform, alias: str | None) -> list[Tenant]:
 def _key_json(tenant: Tenant, key: PublishedKey) -> dict[str, Any]:
     return {
         "tenantId": tenant.id,
-        "kid": key.material.kid,
+        "kid": key.public.kid,
         "active": key.active,
         "retiredDateTime": iso_z(key.retired_at) if key.retired_at is not None else None,
         "removeAfterDateTime": iso_z(key.remove_after) if key.remove_after is not None else None,
-        "notAfter": key.material.certificate.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "notAfter": key.public.certificate.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -96,7 +96,5 @@ def rotate(ctx: click.Context, tenant: str | None, as_json: bool) -> None:
     rows = []
     for t in _chosen(platform, tenant):
         new_kid = platform.rotate_signing_key(t.id).kid
-        rows += [
-            _key_json(t, k) for k in platform.keys.published(t.id) if k.material.kid == new_kid
-        ]
+        rows += [_key_json(t, k) for k in platform.keys.published(t.id) if k.public.kid == new_kid]
     _print(rows, as_json, "New signing keys")

@@ -242,10 +242,10 @@ class GraphKeys:
         if not self.tenants.tenant_state(tenant_id, revision).exists:
             return None
         for key in self.platform.keys.published(tenant_id, revision):
-            if key.material.kid == kid:
+            if key.public.kid == kid:
                 public = self._public_keys.get(kid)
                 if public is None:
-                    public = key.material.private_key.public_key()
+                    public = key.public.public_key()
                     self._public_keys[kid] = public
                 return public
         return None

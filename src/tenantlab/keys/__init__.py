@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tenantlab.keys.ca import TlsFiles, ensure_tls, env_exports
-    from tenantlab.keys.jose import SigningKeyMaterial, generate_signing_key
+    from tenantlab.keys.jose import PublicSigningKey, SigningKeyMaterial, generate_signing_key
     from tenantlab.keys.store import KeyStore, PublishedKey
     from tenantlab.keys.trust import TrustStores, ensure_trust_stores
 
@@ -19,6 +19,7 @@ _WHERE = {
     "TlsFiles": "tenantlab.keys.ca",
     "ensure_tls": "tenantlab.keys.ca",
     "env_exports": "tenantlab.keys.ca",
+    "PublicSigningKey": "tenantlab.keys.jose",
     "SigningKeyMaterial": "tenantlab.keys.jose",
     "generate_signing_key": "tenantlab.keys.jose",
     "KeyStore": "tenantlab.keys.store",
@@ -29,6 +30,7 @@ _WHERE = {
 
 __all__ = [
     "KeyStore",
+    "PublicSigningKey",
     "PublishedKey",
     "SigningKeyMaterial",
     "TlsFiles",

@@ -26,6 +26,43 @@ def _int_b64url(value: int) -> str:
     return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
 
 
+@dataclass(frozen=True)
+class PublicSigningKey:
+    """A signing key's certificate: everything the JWKS and a verifier need, nothing secret."""
+
+    certificate: x509.Certificate
+    kid: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        der = self.certificate.public_bytes(serialization.Encoding.DER)
+        object.__setattr__(self, "kid", x5t(der))
+
+    @classmethod
+    def from_pem(cls, cert_pem: str) -> PublicSigningKey:
+        return cls(x509.load_pem_x509_certificate(cert_pem.encode("ascii")))
+
+    def public_key(self) -> rsa.RSAPublicKey:
+        key = self.certificate.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):  # pragma: no cover - signing keys are RSA
+            raise TypeError("signing keys are RSA")
+        return key
+
+    def jwk(self, issuer: str) -> dict[str, Any]:
+        """The JWKS entry as Entra publishes it: no `alg`, `kid` == `x5t`, `x5c`, `issuer`."""
+        numbers = self.public_key().public_numbers()
+        der = self.certificate.public_bytes(serialization.Encoding.DER)
+        return {
+            "kty": "RSA",
+            "use": "sig",
+            "kid": self.kid,
+            "x5t": self.kid,
+            "n": _int_b64url(numbers.n),
+            "e": _int_b64url(numbers.e),
+            "x5c": [base64.b64encode(der).decode("ascii")],
+            "issuer": issuer,
+        }
+
+
 @dataclass
 class SigningKeyMaterial:
     """An RSA private key + its self-signed certificate (kid = x5t = SHA-1 thumbprint)."""
@@ -77,19 +114,13 @@ class SigningKeyMaterial:
         )
         return signing_input + "." + b64url(signature)
 
+    @property
+    def public(self) -> PublicSigningKey:
+        return PublicSigningKey(self.certificate)
+
     def jwk(self, issuer: str) -> dict[str, Any]:
-        """The JWKS entry as Entra publishes it: no `alg`, `kid` == `x5t`, `x5c`, `issuer`."""
-        numbers = self.private_key.public_key().public_numbers()
-        return {
-            "kty": "RSA",
-            "use": "sig",
-            "kid": self.kid,
-            "x5t": self.kid,
-            "n": _int_b64url(numbers.n),
-            "e": _int_b64url(numbers.e),
-            "x5c": [base64.b64encode(self.cert_der).decode("ascii")],
-            "issuer": issuer,
-        }
+        """The JWKS entry as Entra publishes it (from the certificate: see PublicSigningKey)."""
+        return self.public.jwk(issuer)
 
 
 def generate_signing_key(now: dt.datetime | None = None) -> SigningKeyMaterial:
@@ -113,4 +144,7 @@ def load_signing_key(private_pem: bytes, cert_pem: str) -> SigningKeyMaterial:
     key = serialization.load_pem_private_key(private_pem, password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError("signing keys are RSA")
-    return SigningKeyMaterial(key, x509.load_pem_x509_certificate(cert_pem.encode("ascii")))
+    certificate = x509.load_pem_x509_certificate(cert_pem.encode("ascii"))
+    if certificate.public_key() != key.public_key():
+        raise ValueError("the private key is not the certificate's")
+    return SigningKeyMaterial(key, certificate)

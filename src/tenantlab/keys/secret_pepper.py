@@ -6,11 +6,10 @@ signing keys' files it belongs to one data folder: processes that share a databa
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
-from tenantlab.config import make_private_dirs, write_private_file
+from tenantlab.config import write_private_file_once
 from tenantlab.errors import ConfigError
 
 PEPPER_BYTES = 32
@@ -36,14 +35,7 @@ def load_secret_pepper(path: Path, *, may_create: bool) -> bytes:
 
 def _create(path: Path) -> bytes:
     """Write a new pepper atomically: a complete owner-only file appears, or another process's."""
-    make_private_dirs(path.parent)
     data = secrets.token_bytes(PEPPER_BYTES)
-    draft = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write_private_file(draft, data)
-    try:
-        os.link(draft, path)
-    except FileExistsError:  # another process made it first: use theirs
+    if not write_private_file_once(path, data):  # another process made it first: use theirs
         return load_secret_pepper(path, may_create=False)
-    finally:
-        draft.unlink()
     return data

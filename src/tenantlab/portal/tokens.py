@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from tenantlab.clock import iso_z
 from tenantlab.errors import TenantlabError
 from tenantlab.ids import b64url_decode, is_guid, normalize_guid
-from tenantlab.keys import PublishedKey, SigningKeyMaterial
+from tenantlab.keys import PublicSigningKey, PublishedKey
 from tenantlab.portal.formatting import relative_time
 
 MAX_TOKEN_CHARS = 16_384
@@ -118,7 +118,7 @@ class TenantKeys:
 
     tenant_name: Callable[[str], str | None]
     published: Callable[[str], list[PublishedKey]]
-    find: Callable[[str], SigningKeyMaterial | None]
+    find: Callable[[str], PublicSigningKey | None]
 
 
 def _segment(text: str, what: str) -> bytes:
@@ -199,7 +199,7 @@ def check_signature(
         return Verdict(
             "error", "Not verified", "the token's tid claim names no tenant of this tenantlab."
         )
-    published = {k.material.kid: k for k in keys.published(tenant_id)}
+    published = {k.public.kid: k for k in keys.published(tenant_id)}
     key = published.get(kid)
     if key is None:
         elsewhere = keys.find(kid)
@@ -213,7 +213,7 @@ def check_signature(
             "Unknown key",
             f"tenant {name} does not publish key {kid}; it is {where}. APIs will reject it.",
         )
-    public_key = key.material.certificate.public_key()
+    public_key = key.public.certificate.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):  # pragma: no cover - signing keys are RSA
         return Verdict("error", "Not verified", "the key is not an RSA key")
     try:

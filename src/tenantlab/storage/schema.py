@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +40,16 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class InstallationSetting(Base):
+    """A value every node of one installation must share or agree on: the key-encryption key's id,
+    the public origin, secrets sealed under the KEK (`value` in clear, `sealed` never)."""
+
+    __tablename__ = "installation_settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text, default=None)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class DirectoryState(Base):
@@ -280,13 +291,29 @@ class User(Base):
 
 
 class SigningKey(Base):
-    """A token-signing key's certificate; the private key is a 0600 file in the data folder."""
+    """A token-signing key: its certificate in clear (the JWKS needs nothing else) and its private
+    key sealed under the installation's key-encryption key (`keys.envelope`), so every node that
+    shares the database signs with it. At most one active (unretired) key per tenant: an index
+    the database enforces, so two nodes meeting a new tenant at once cannot both make its first.
+    """
 
     __tablename__ = "signing_keys"
+    __table_args__ = (
+        Index(
+            "ux_signing_keys_one_active",
+            "tenant_id",
+            unique=True,
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     cert_pem: Mapped[str] = mapped_column(Text)
-    key_file: Mapped[str] = mapped_column(String(512))
+    sealed_key: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # Before keys were sealed in the database: the 0600 file a node wrote, read once at start by
+    # the node that holds it, then removed (None afterwards).
+    key_file: Mapped[str | None] = mapped_column(String(512), default=None)
     created_at: Mapped[float] = mapped_column(Float)
     activated_at: Mapped[float] = mapped_column(Float)
     # Set when a newer key takes over signing; the key stays published until remove_after.

@@ -155,7 +155,7 @@ def tenant_jwks(
 ) -> dict[str, Any]:
     """The tenant's signing keys; each names the tenant's v2 issuer, as Entra's do."""
     issuer = endpoints.issuer_v2(tenant_id)
-    return {"keys": [k.material.jwk(issuer) for k in keys.published(tenant_id, revision)]}
+    return {"keys": [k.public.jwk(issuer) for k in keys.published(tenant_id, revision)]}
 
 
 def common_jwks(
@@ -173,9 +173,9 @@ def common_jwks(
     for kid, remove_after in rows:
         if remove_after is not None and remove_after <= now:
             continue
-        material = keys.find(kid)
-        if material is not None:
-            result.append(material.jwk(issuer))
+        public = keys.find(kid)
+        if public is not None:
+            result.append(public.jwk(issuer))
     return {"keys": result}
 
 

@@ -30,10 +30,8 @@ def test_private_keys_are_readable_by_their_owner_only(home: Path) -> None:
     assert mode(home / "tls") == 0o700
     assert mode(home / "tls" / "ca-key.pem") == 0o600
     assert mode(home / "tls" / "server-key.pem") == 0o600
-    assert mode(home / "signing-keys") == 0o700
-    signing_keys = list((home / "signing-keys").glob("*/*.pem"))
-    assert signing_keys
-    assert all(mode(p) == 0o600 for p in signing_keys)
+    assert mode(home / "key-encryption.key") == 0o600  # seals the signing keys in the database
+    assert not (home / "signing-keys").exists()
     assert (home / "tenantlab.db").is_file()
 
 

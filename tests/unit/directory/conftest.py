@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
+from pgcluster import TEST_KEY_ENCRYPTION_KEY
 from tenantlab.clock import FixedClock
 from tenantlab.config import PlatformSettings
 from tenantlab.directory import Directory
@@ -19,7 +21,9 @@ def platform(
 ) -> Iterator[Platform]:
     if request.param == "postgres":
         url = request.getfixturevalue("postgres_url")
-        settings = settings.model_copy(update={"database_url": url})
+        settings = settings.model_copy(
+            update={"database_url": url, "key_encryption_key": SecretStr(TEST_KEY_ENCRYPTION_KEY)}
+        )
     p = Platform.open(settings, clock)
     yield p
     p.close()
