@@ -16,7 +16,7 @@ import pytest
 
 from tenantlab.ids import MICROSOFT_GRAPH_APP_ID
 from tenantlab.storage.schema import Tenant
-from tenantlab.testing import LiveCloud, LiveTenant, TokenRefused
+from tenantlab.testing import OMIT, LiveCloud, LiveTenant, LiveTodoApi, TokenRefused
 
 pytestmark = pytest.mark.integration
 
@@ -156,3 +156,27 @@ def test_new_data_folders_are_copies_of_one_template_per_build(
     assert (first / "tenantlab.db").stat().st_ino != (second / "tenantlab.db").stat().st_ino
     assert stat.S_IMODE(second.stat().st_mode) == 0o700
     assert stat.S_IMODE((second / "tls" / "ca-key.pem").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("forgery", "status"),
+    [
+        ({}, 200),
+        ({"key": "foreign"}, 401),
+        ({"key": "none"}, 401),
+        ({"key": "hs256-with-public-key"}, 401),
+        ({"expired": True}, 401),
+        ({"issuer": "https://evil.example/v2.0"}, 401),
+        ({"claims": {"roles": OMIT}}, 401),  # neither roles nor scp: not a usable token
+        ({"roles": ["ToDoList.Write.Elsewhere"]}, 403),
+    ],
+)
+def test_forged_tokens_at_the_live_todo_api(
+    todo_api: LiveTodoApi, tenantlab_tenant: LiveTenant, app: Any, forgery: Any, status: int
+) -> None:
+    """`tenant.forge` makes the token the STS would issue, except for what is asked."""
+    daemon = app("daemon", roles={todo_api.api: ["ToDoList.Read.All"]})
+    token = tenantlab_tenant.forge(audience=todo_api.api, client=daemon, **forgery)
+    with todo_api.client(token) as client:
+        answer = client.get("/api/todolist")
+    assert answer.status_code == status, answer.text

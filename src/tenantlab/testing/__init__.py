@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tenantlab.testing.cloud import LiveCloud, connect_cloud, start_cloud
+    from tenantlab.testing.forge import OMIT
     from tenantlab.testing.live import RunningServer, bind_loopback, serve_in_thread
     from tenantlab.testing.registrations import (
         ClientCertificate,
@@ -27,6 +28,7 @@ _WHERE = {
     "LiveCloud": "tenantlab.testing.cloud",
     "connect_cloud": "tenantlab.testing.cloud",
     "start_cloud": "tenantlab.testing.cloud",
+    "OMIT": "tenantlab.testing.forge",
     "RunningServer": "tenantlab.testing.live",
     "bind_loopback": "tenantlab.testing.live",
     "serve_in_thread": "tenantlab.testing.live",
@@ -41,6 +43,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "OMIT",
     "ClientCertificate",
     "LiveCloud",
     "LiveTenant",

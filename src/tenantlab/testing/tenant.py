@@ -8,8 +8,8 @@ token version from the API's manifest, and so on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tenantlab.testing.registrations import (
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tenantlab.directory.managed_identities import ManagedIdentityView
     from tenantlab.storage.schema import Tenant
     from tenantlab.testing.cloud import LiveCloud
+    from tenantlab.testing.forge import ForgeKey, TokenForge, TokenVersion
 
 Resource = RegisteredApi | str  # an API, its identifier URI or appId, or "graph"
 Client = RegisteredApp | str  # an app, or a client id (a managed identity's, say)
@@ -38,6 +39,7 @@ class LiveTenant:
 
     cloud: LiveCloud
     row: Tenant  # the directory's record (what tenantlab's own tests call `tenant`)
+    _forge: TokenForge | None = field(default=None, init=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -254,3 +256,37 @@ class LiveTenant:
         if existing is not None:
             return existing
         return provision_management_app(self.directory, settings, self.row)
+
+    def forge(
+        self,
+        *,
+        audience: Resource,
+        client: Client | None = None,
+        roles: Sequence[str] | None = None,
+        claims: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        key: ForgeKey = "tenant",
+        expired: bool | float = False,
+        issuer: str | None = None,
+        version: TokenVersion | None = None,
+    ) -> str:
+        """A JWT as this tenant's token service would issue it for `audience`, except for what is
+        asked (testing.forge): `key="foreign"|"none"|"hs256-with-public-key"|...`, `expired=`,
+        `issuer=`, `claims={"roles": OMIT}`, ... For the negative tests of an API."""
+        from tenantlab.testing.forge import TokenForge
+
+        if self._forge is None:
+            self._forge = TokenForge(self.cloud.platform, self.id)
+        return self._forge.forge(
+            audience=audience.identifier_uri
+            if isinstance(audience, RegisteredApi)
+            else resource_key(audience),
+            client_id=client.app_id if isinstance(client, RegisteredApp) else client,
+            roles=roles,
+            claims=claims,
+            headers=headers,
+            key=key,
+            expired=expired,
+            issuer=issuer,
+            version=version,
+        )
