@@ -119,7 +119,11 @@ def test_tokens_cost_no_database_round_trip_and_see_other_nodes_within_a_second(
     assert statements == [], statements[:3]
 
     # Another node (its own engine and connections) changes the directory; this one sees it.
-    other_settings = PlatformSettings(home=tmp_path / "other", database_url=postgres_url)
+    other_settings = PlatformSettings(
+        home=tmp_path / "other",
+        database_url=postgres_url,
+        key_encryption_key=TEST_KEY_ENCRYPTION_KEY,
+    )
     other_settings.home.mkdir(mode=0o700)
     shutil.copy2(pg_platform.settings.secret_pepper_path, other_settings.secret_pepper_path)
     other = Platform.open(other_settings, FixedClock())
