@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 
 from tenantlab import bootstrap
-from tenantlab.clock import SYSTEM_CLOCK, Clock
+from tenantlab.clock import SYSTEM_CLOCK, Clock, ControlledClock
 from tenantlab.config import PlatformSettings, ensure_private_dir
 from tenantlab.directory import Directory, SecretDigests, holds_peppered_digests
 from tenantlab.directory.sign_ins import SignInLog
+from tenantlab.faults.registry import FaultRegistry, InvalidFault
 from tenantlab.keys import KeyStore
 from tenantlab.keys.encryption_key import load_key_encryption_key
 from tenantlab.keys.secret_pepper import load_secret_pepper
@@ -28,10 +29,15 @@ class Platform:
     database: Database
     directory: Directory
     keys: KeyStore
-    clock: Clock
+    clock: ControlledClock
     sign_ins: SignInLog
     # Limits every node counts together (Redis when configured): throttling, sign-in limits.
     counters: Counters = field(default_factory=InProcessCounters)
+    # What this cloud breaks on purpose (see `faults.injector`; `/_tenantlab/faults`).
+    faults: FaultRegistry = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.faults = FaultRegistry(resolve_tenant=self._tenant_aliases)
 
     @classmethod
     def open(
@@ -45,8 +51,11 @@ class Platform:
 
         `management_apps=False` leaves new tenants without their management app: the test kit
         provisions it on demand (`bootstrap.provision_management_app`), as it costs four fifths
-        of a tenant's creation.
+        of a tenant's creation. The cloud's clock is a `ControlledClock` over `clock`: tests and
+        `/_tenantlab/clock` move it, and everything the cloud dates follows.
         """
+        if not isinstance(clock, ControlledClock):
+            clock = ControlledClock(clock)
         ensure_private_dir(settings.home)
         database = open_database(settings.resolved_database_url)
         try:
@@ -75,6 +84,15 @@ class Platform:
             clock=clock,
             sign_ins=SignInLog(database, clock, retention_days=settings.sign_in_retention_days),
             counters=open_counters(settings.redis_url),
+        )
+
+    def _tenant_aliases(self, name: str) -> frozenset[str]:
+        """A tenant's id and domain names (lower-case): a `tenant=` fault matches any of them."""
+        tenant = self.directory.find_tenant(name)
+        if tenant is None:
+            raise InvalidFault(f"no tenant {name!r} in this cloud")
+        return frozenset(
+            {tenant.id.lower(), *(d.lower() for d in self.directory.tenant_domains(tenant.id))}
         )
 
     def rotate_signing_key(self, tenant_id: str) -> SigningKeyMaterial:

@@ -1,8 +1,9 @@
 """Composition: the cloud origin (token service + Graph + portal) as one ASGI app for uvicorn.
 
 Requests are routed by path prefix: `/v1.0`, `/beta` -> Graph; `/portal` -> the admin center;
-everything else -> the token service (`/{tenant}/...`, `/common/...`). Sub-apps get no lifespan
-events: they initialise lazily.
+`/_tenantlab` -> the control routes (faults, clock); everything else -> the token service
+(`/{tenant}/...`, `/common/...`). The fault injector sits in front of them all. Sub-apps get no
+lifespan events: they initialise lazily.
 """
 
 from __future__ import annotations
@@ -11,16 +12,27 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tenantlab.control.admin_token import ensure_admin_token
+from tenantlab.control.routes import ControlApp
+from tenantlab.faults.injector import FaultInjector
+from tenantlab.faults.registry import CONTROL_PREFIX
 from tenantlab.platform import Platform
 
 
 class CloudApp:
     """Dispatch by path prefix to the STS, Graph and the portal."""
 
-    def __init__(self, sts: ASGIApp, graph: ASGIApp | None = None, portal: ASGIApp | None = None):
+    def __init__(
+        self,
+        sts: ASGIApp,
+        graph: ASGIApp | None = None,
+        portal: ASGIApp | None = None,
+        control: ASGIApp | None = None,
+    ):
         self.sts = sts
         self.graph = graph
         self.portal = portal
+        self.control = control
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -33,6 +45,10 @@ class CloudApp:
             await self.graph(scope, receive, send)
         elif self.portal is not None and (path == "/portal" or path.startswith("/portal/")):
             await self.portal(scope, receive, send)
+        elif self.control is not None and (
+            path == CONTROL_PREFIX or path.startswith("/_tenantlab/")
+        ):
+            await self.control(scope, receive, send)
         else:
             await self.sts(scope, receive, send)
 
@@ -54,8 +70,13 @@ def create_cloud_app(platform: Platform, *, portal: bool = True) -> Any:
     from tenantlab.sts.app import create_app as create_sts
 
     graph = create_graph(platform)
-    if not portal:
-        return CloudApp(create_sts(platform), graph)
-    from tenantlab.portal.app import create_app as create_portal
+    control = ControlApp(
+        platform.faults, platform.clock, ensure_admin_token(platform.settings.home)
+    )
+    portal_app = None
+    if portal:
+        from tenantlab.portal.app import create_app as create_portal
 
-    return CloudApp(create_sts(platform), graph, create_portal(platform))
+        portal_app = create_portal(platform)
+    cloud = CloudApp(create_sts(platform), graph, portal_app, control)
+    return FaultInjector(cloud, platform.faults, platform.clock)

@@ -4,7 +4,8 @@ Every request goes: request ids -> token validation (`tenantlab.apiauth`, on the
 tenant rules -> the caller's service principal still enabled -> route -> permission gate ->
 throttling -> handler -> JSON. Handlers use the synchronous directory: they run in a worker thread,
 except GETs on SQLite, which run on the event loop (cheaper than the hop; see `reads_inline`). Every
-failure, ours or the directory's, is rendered in one place (`_error_response`) as Graph's envelope:
+failure, ours or the directory's, is rendered in one place (`_error_response`, the body by
+`errors.error_body`) as Graph's envelope:
 `{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`,
 with the `request-id` and `client-request-id` headers Graph sends on every response.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +39,7 @@ from tenantlab.graph.errors import (
     InvalidRequest,
     MethodNotAllowed,
     TooManyRequests,
+    error_body,
 )
 from tenantlab.graph.routing import JSON_TYPE, GraphRequest, Result, Route
 from tenantlab.graph.settings import GraphSettings, load_graph_settings
@@ -85,14 +86,22 @@ class GraphApp:
         try:
             response = await self._handle(request, ids)
         except GraphError as exc:
-            response = _error_response(exc.status, exc.code, exc.message, ids, exc.headers)
+            response = _error_response(
+                exc.status, exc.code, exc.message, ids, exc.headers, now=self.platform.clock.now()
+            )
         except DirectoryError as exc:
-            response = _error_response(exc.status, exc.code, exc.message, ids)
+            response = _error_response(
+                exc.status, exc.code, exc.message, ids, now=self.platform.clock.now()
+            )
         except Exception:
             # The cause goes to the log by type and place only: SQL errors can carry values.
             log.exception("Graph request failed")
             response = _error_response(
-                500, "UnknownError", "An internal error occurred; see the tenantlab log.", ids
+                500,
+                "UnknownError",
+                "An internal error occurred; see the tenantlab log.",
+                ids,
+                now=self.platform.clock.now(),
             )
         response.headers.update(ids)
         await response(scope, receive, send)
@@ -285,20 +294,10 @@ def _error_response(
     message: str,
     ids: Mapping[str, str],
     headers: Mapping[str, str] | None = None,
+    *,
+    now: float,
 ) -> Response:
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-                "request-id": ids["request-id"],
-                "client-request-id": ids["client-request-id"],
-            },
-        }
-    }
-    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    return Response(content, status, dict(headers or {}), JSON_TYPE)
+    return Response(error_body(code, message, ids, now), status, dict(headers or {}), JSON_TYPE)
 
 
 def create_app(

@@ -16,9 +16,46 @@ texts where scripts are known to match on them.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
+from tenantlab.clock import utc_datetime
 from tenantlab.errors import TenantlabError
 
 INSUFFICIENT_PRIVILEGES = "Insufficient privileges to complete the operation."
+
+# Graph's `error.code` for a status where no handler chose one (injected faults, `tenantlab fault`).
+CODES_BY_STATUS = {
+    400: "BadRequest",
+    401: "InvalidAuthenticationToken",
+    403: "Authorization_RequestDenied",
+    404: "Request_ResourceNotFound",
+    429: "TooManyRequests",
+    500: "UnknownError",
+    503: "serviceNotAvailable",
+    504: "gatewayTimeout",
+}
+MESSAGES_BY_STATUS = {
+    429: "Too many requests. Retry after the number of seconds in Retry-After.",
+    503: "The service is temporarily unavailable. Please retry later.",
+}
+
+
+def error_body(code: str, message: str, ids: Mapping[str, str], now: float) -> bytes:
+    """Graph's error envelope: `{"error": {"code", "message", "innerError": {...}}}`, dated by
+    the cloud's clock, with the request's `request-id` and `client-request-id`."""
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": utc_datetime(now).strftime("%Y-%m-%dT%H:%M:%S"),
+                "request-id": ids["request-id"],
+                "client-request-id": ids["client-request-id"],
+            },
+        }
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class GraphError(TenantlabError):

@@ -405,3 +405,32 @@ def internal_error() -> StsError:
         "A transient error has occurred. Please try again.",
         with_uri=False,
     )
+
+
+def too_many_requests(retry_after: int | None = None) -> StsError:
+    """90055, 429: Entra's tenant throttling (injected by `tenantlab fault`; real Entra may also
+    answer a plain-text `Too Many Requests`, which a fault's `body` reproduces)."""
+    return StsError(
+        90055,
+        "temporarily_unavailable",
+        429,
+        "There are too many incoming requests. Please try again later.",
+        with_uri=False,
+        headers=_retry_after(retry_after),
+    )
+
+
+def request_budget_exceeded(retry_after: int | None = None) -> StsError:
+    """90024, 503: the token service is too busy for this request (`tenantlab fault`)."""
+    return StsError(
+        90024,
+        "temporarily_unavailable",
+        503,
+        "A transient error has occurred. Try again.",
+        with_uri=False,
+        headers=_retry_after(retry_after),
+    )
+
+
+def _retry_after(seconds: int | None) -> dict[str, str]:
+    return {} if seconds is None else {"Retry-After": str(seconds)}
