@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hosts": ("tenantlab.cli.hosts:hosts", "Map Microsoft's host names to this machine."),
     "logs": ("tenantlab.cli.logs:logs", "Sign-in and audit logs of a tenant."),
     "token": ("tenantlab.cli.token:token", "Forge access tokens for negative tests of an API."),
+    "fault": ("tenantlab.cli.faults:fault", "Break the running server's endpoints (tests)."),
+    "clock": ("tenantlab.cli.clock:clock", "The running server's clock: show, move, freeze."),
 }
 
 

@@ -26,7 +26,10 @@ from tenantlab.errors import ConfigError
 from tenantlab.ids import new_guid
 
 if TYPE_CHECKING:
+    from tenantlab.clock import ControlledClock
+    from tenantlab.control.client import ControlClient, RemoteClock, RemoteFaults
     from tenantlab.directory import Directory
+    from tenantlab.faults import FaultRegistry
     from tenantlab.platform import Platform
     from tenantlab.testing.tenant import LiveTenant
 
@@ -52,6 +55,29 @@ class LiveCloud:
     management_apps: bool = False
     # Resources that live as long as the cloud (extra listeners), released when it stops.
     resources: ExitStack = field(default_factory=ExitStack, repr=False)
+    # False for `--tenantlab-url`: faults and the clock are the remote server's, over HTTP.
+    served_here: bool = True
+    _control: ControlClient | None = field(default=None, repr=False)
+
+    @property
+    def faults(self) -> FaultRegistry | RemoteFaults:
+        """Fault injection: `cloud.faults.add("token", status=429, retry_after=5)` (a context
+        manager), `cloud.faults.clear()`. See docs/testing.md."""
+        return self.platform.faults if self.served_here else self._remote().faults
+
+    @property
+    def clock(self) -> ControlledClock | RemoteClock:
+        """The cloud's clock: `advance(seconds)`, `set(datetime)`, `freeze()`, `resume()`,
+        `reset()`. The clients' clocks do not move (docs/testing.md)."""
+        return self.platform.clock if self.served_here else self._remote().clock
+
+    def _remote(self) -> ControlClient:
+        if self._control is None:
+            from tenantlab.control.client import ControlClient
+
+            self._control = ControlClient.for_data_folder(self.origin, self.home, self.ca_bundle)
+            self.resources.callback(self._control.close)
+        return self._control
 
     @property
     def directory(self) -> Directory:
@@ -173,6 +199,7 @@ def connect_cloud(
             ca_cert=tls.ca_cert,
             home=home,
             management_apps=management_apps,
+            served_here=False,
         )
         _check_shared_directory(cloud)
         with cloud.resources:
