@@ -17,6 +17,8 @@ from tenantlab.directory.errors import (
     UserNotFound,
     ValidationFailed,
 )
+from tenantlab.directory.groups import GroupNotFound
+from tenantlab.directory.memberships import DirectoryObject, DirectoryObjectNotFound
 from tenantlab.directory.secret_digests import SecretDigests, holds_peppered_digests
 from tenantlab.directory.service import Directory
 from tenantlab.directory.tenants import LockoutPolicy
@@ -28,6 +30,9 @@ __all__ = [
     "CredentialNotFound",
     "Directory",
     "DirectoryError",
+    "DirectoryObject",
+    "DirectoryObjectNotFound",
+    "GroupNotFound",
     "HostNameNotOnVerifiedDomain",
     "LockoutPolicy",
     "NewSecret",

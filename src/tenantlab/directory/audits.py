@@ -73,6 +73,18 @@ DELETE_USER = Activity("Delete user", "UserManagement", "Delete", "User")
 RESET_PASSWORD = Activity("Reset user password", "UserManagement", "Update", "User")
 ADD_DOMAIN = Activity("Add verified domain", "DirectoryManagement", "Add", "Directory")
 ROTATE_SIGNING_KEY = Activity("Rotate token signing key", "KeyManagement", "Update", "Directory")
+_GROUPS = "GroupManagement"
+ADD_GROUP = Activity("Add group", _GROUPS, "Add", "Group")
+UPDATE_GROUP = Activity("Update group", _GROUPS, "Update", "Group")
+DELETE_GROUP = Activity("Delete group", _GROUPS, "Delete", "Group")
+ADD_MEMBER = Activity("Add member to group", _GROUPS, "Assign", "Group")
+REMOVE_MEMBER = Activity("Remove member from group", _GROUPS, "Unassign", "Group")
+ADD_OWNER = Activity("Add owner to group", _GROUPS, "Assign", "Group")
+REMOVE_OWNER = Activity("Remove owner from group", _GROUPS, "Unassign", "Group")
+ADD_GROUP_APP_ROLE = Activity("Add app role assignment to group", _GROUPS, "Assign", "Group")
+REMOVE_GROUP_APP_ROLE = Activity(
+    "Remove app role assignment from group", _GROUPS, "Unassign", "Group"
+)
 
 ACTIVITIES = (
     ADD_APPLICATION,
@@ -91,6 +103,15 @@ ACTIVITIES = (
     RESET_PASSWORD,
     ADD_DOMAIN,
     ROTATE_SIGNING_KEY,
+    ADD_GROUP,
+    UPDATE_GROUP,
+    DELETE_GROUP,
+    ADD_MEMBER,
+    REMOVE_MEMBER,
+    ADD_OWNER,
+    REMOVE_OWNER,
+    ADD_GROUP_APP_ROLE,
+    REMOVE_GROUP_APP_ROLE,
 )
 CATEGORIES = tuple(sorted({a.category for a in ACTIVITIES}))
 

@@ -17,13 +17,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tenantlab.directory._base import DirectoryBase
 from tenantlab.directory.errors import ValidationFailed
 from tenantlab.ids import is_guid, normalize_guid
-from tenantlab.storage.schema import Application, AppRoleAssignment, ServicePrincipal, User
+from tenantlab.storage.schema import (
+    Application,
+    AppRoleAssignment,
+    Group,
+    ServicePrincipal,
+    User,
+)
 
 T = TypeVar("T")
 
@@ -80,7 +98,7 @@ class Prop:
     """How one Graph property maps to SQL: its column, its kind and what Graph lets you do."""
 
     column: InstrumentedAttribute[Any]
-    kind: str = "string"  # string | guid | bool
+    kind: str = "string"  # string | guid | bool | strings (a JSON list of strings)
     ops: frozenset[str] = frozenset({"eq", "ne", "startswith", "in", "ge", "le"})
     sortable: bool = False
     # A lower-cased copy: compare there (Graph's directory strings match case-insensitively).
@@ -137,6 +155,21 @@ SERVICE_PRINCIPALS = Collection(
         "displayName": Prop(ServicePrincipal.display_name, sortable=True, ops=_SEARCHABLE),
         "servicePrincipalType": Prop(ServicePrincipal.service_principal_type, ops=_EXACT),
         "accountEnabled": Prop(ServicePrincipal.account_enabled, "bool", _EXACT),
+    },
+)
+
+GROUPS = Collection(
+    "microsoft.graph.group",
+    Group,
+    {
+        "id": Prop(Group.id, "guid", _EXACT),
+        "displayName": Prop(Group.display_name, sortable=True, ops=_SEARCHABLE),
+        "mail": Prop(Group.mail, ops=_SEARCHABLE),
+        "mailNickname": Prop(Group.mail_nickname, ops=_SEARCHABLE),
+        "description": Prop(Group.description, ops=_SEARCHABLE),
+        "mailEnabled": Prop(Group.mail_enabled, "bool", _EXACT),
+        "securityEnabled": Prop(Group.security_enabled, "bool", _EXACT),
+        "groupTypes": Prop(Group.group_types, "strings", frozenset({"any"})),
     },
 )
 
@@ -202,6 +235,14 @@ def _comparison(collection: Collection, node: Comparison) -> ColumnElement[bool]
     prop = collection.props.get(node.prop)
     if prop is None or node.op not in prop.ops:
         raise _unsupported(collection, node.prop)
+    if node.op == "any":
+        # A JSON list of strings, as its JSON text: the quoted value is one of its items. The
+        # same text on SQLite and PostgreSQL (json cast to text); case-insensitive as Graph.
+        if not isinstance(node.value, str):
+            raise _unsupported(collection, node.prop)
+        item = '"' + _escape_like(node.value.lower()) + '"'
+        text = func.lower(cast(prop.column, String))
+        return text.like(f"%{item}%", escape="\\")
     column: Any = prop.column
     if prop.kind == "string":
         column = prop.folded if prop.folded is not None else func.lower(prop.column)
@@ -330,6 +371,9 @@ class QueriesMixin(DirectoryBase):
 
     def page_applications(self, *, tenant: str, query: PageQuery) -> Page[Application]:
         return self._page(APPLICATIONS, tenant, query)
+
+    def page_groups(self, *, tenant: str, query: PageQuery) -> Page[Group]:
+        return self._page(GROUPS, tenant, query)
 
     def page_service_principals(self, *, tenant: str, query: PageQuery) -> Page[ServicePrincipal]:
         return self._page(SERVICE_PRINCIPALS, tenant, query)

@@ -7,6 +7,7 @@ from tenantlab.directory.changes import ChangesMixin
 from tenantlab.directory.credentials import CredentialsMixin
 from tenantlab.directory.managed_identities import ManagedIdentitiesMixin
 from tenantlab.directory.management import ManagementMixin
+from tenantlab.directory.memberships import MembershipsMixin
 from tenantlab.directory.principals import PrincipalsMixin
 from tenantlab.directory.queries import QueriesMixin
 from tenantlab.directory.tenants import TenantsMixin
@@ -23,5 +24,6 @@ class Directory(
     PrincipalsMixin,
     ManagedIdentitiesMixin,
     UsersMixin,
+    MembershipsMixin,
 ):
     """Entra's object model over the database: one set of rules for every caller."""

@@ -37,6 +37,9 @@ GRAPH_APP_ROLES: tuple[tuple[str, str, str], ...] = (
         "19dbc75e-c2e2-444c-a770-ec69d8559fc7",
         "Read and write directory data",
     ),
+    ("Group.Read.All", "5b567255-7703-4780-807c-7be8301ae99b", "Read all groups"),
+    ("GroupMember.Read.All", "98830695-27a2-44f7-8c18-0c3ebc9698f6", "Read all group memberships"),
+    ("Group.ReadWrite.All", "62a82d76-70ea-41e2-9197-370581804d09", "Read and write all groups"),
 )
 
 # (value, id) of Graph delegated permissions (scopes).
@@ -44,6 +47,9 @@ GRAPH_SCOPES: tuple[tuple[str, str], ...] = (
     ("User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d"),
     ("User.Read.All", "a154be20-db9c-4678-8ab7-66f6cc099a59"),
     ("Directory.Read.All", "06da0dbc-49e2-44d2-8312-53f166ab848a"),
+    ("Group.Read.All", "5f8c59db-677d-491f-a6b8-5f174b11ec1d"),
+    ("GroupMember.Read.All", "bc024368-1153-4739-b217-4326f2e966d0"),
+    ("Group.ReadWrite.All", "4e46008b-f24c-477d-8fff-7bb4ec7aafe0"),
 )
 
 # Microsoft's consent texts for those scopes: (admin display name, admin description,
@@ -71,6 +77,30 @@ GRAPH_SCOPE_TEXTS: dict[str, tuple[str, str, str, str]] = {
         "and apps.",
         "Read directory data",
         "Allows the app to read data in your organization's directory.",
+    ),
+    "Group.Read.All": (
+        "Read all groups",
+        "Allows the app to list groups, and to read their properties and all group memberships "
+        "on behalf of the signed-in user.",
+        "Read all groups",
+        "Allows the app to list groups, and to read their properties and all group memberships "
+        "on your behalf.",
+    ),
+    "GroupMember.Read.All": (
+        "Read group memberships",
+        "Allows the app to list groups, read basic group properties and read membership of all "
+        "groups the signed-in user has access to.",
+        "Read group memberships",
+        "Allows the app to list groups, read basic group properties and read membership of all "
+        "groups you have access to.",
+    ),
+    "Group.ReadWrite.All": (
+        "Read and write all groups",
+        "Allows the app to create groups and read all group properties and memberships on "
+        "behalf of the signed-in user.",
+        "Read and write all groups",
+        "Allows the app to create groups and read all group properties and memberships on "
+        "your behalf.",
     ),
 }
 

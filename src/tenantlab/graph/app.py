@@ -29,6 +29,7 @@ from tenantlab.graph import (
     applications,
     audit_logs,
     directory_audits,
+    groups,
     service_principals,
     users,
 )
@@ -55,6 +56,7 @@ ROUTES: list[Route] = [
     *service_principals.ROUTES,
     *audit_logs.ROUTES,
     *directory_audits.ROUTES,
+    *groups.ROUTES,
 ]
 VERSIONS = ("v1.0", "beta")
 MAX_BODY = 1_000_000

@@ -9,6 +9,7 @@ OData v4 Graph accepts on directory objects without advanced queries:
     and_expr   := unary ("and" unary)*
     unary      := "not" unary | "(" expr ")" | "startswith(" prop "," literal ")"
                 | prop ("eq"|"ne"|"ge"|"le") literal | prop "in" "(" literal ("," literal)* ")"
+                | prop "/any(" var ":" var "eq" literal ")"      (a collection holds the value)
     literal    := 'text' ('' escapes a quote) | true | false | null | GUID | number
 
 A filter is bounded before it reaches SQL: at most `MAX_FILTER_DEPTH` nested `(`/`not` and
@@ -38,7 +39,7 @@ KNOWN_OPTIONS = frozenset(
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<string>'(?:[^']|'')*')
-      | (?P<punct>[(),])
+      | (?P<punct>[(),:])
       | (?P<word>[A-Za-z_][A-Za-z0-9_./-]*|-?\d+(?:\.\d+)?)
     )""",
     re.VERBOSE,
@@ -159,6 +160,8 @@ class _FilterParser:
             value = self.literal()
             self.expect(")")
             return Comparison(prop, "startswith", value)
+        if name.lower().endswith("/any") and self.peek() == ("punct", "("):
+            return self.any_lambda(name[: -len("/any")])
         _, operator = self.take()
         operator = operator.lower()
         if operator == "in":
@@ -173,6 +176,20 @@ class _FilterParser:
         if operator not in _COMPARATORS:
             raise _invalid_filter(f"the operator '{operator}' is not supported.")
         return Comparison(name, operator, self.literal())
+
+    def any_lambda(self, prop: str) -> Comparison:
+        """`groupTypes/any(c:c eq 'Unified')`: the collection holds the literal."""
+        self.expect("(")
+        variable = self.property_name()
+        self.expect(":")
+        if self.property_name() != variable:
+            raise _invalid_filter(f"the lambda must compare its variable '{variable}'.")
+        _, operator = self.take()
+        if operator.lower() != "eq":
+            raise _invalid_filter(f"the operator '{operator}' is not supported in any().")
+        value = self.literal()
+        self.expect(")")
+        return Comparison(prop, "any", value)
 
     def property_name(self) -> str:
         kind, name = self.take()

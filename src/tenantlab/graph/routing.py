@@ -129,3 +129,32 @@ def reject_unknown(body: Mapping[str, Any], allowed: frozenset[str]) -> None:
             raise InvalidRequest(
                 f"Property '{name}' does not exist as a declared property or extension property."
             )
+
+
+_EDM = {str: "Edm.String", bool: "Edm.Boolean", list: "Collection(Edm.String)"}
+
+
+def typed_fields(
+    body: Mapping[str, Any],
+    writable: Mapping[str, tuple[str, type]],
+    complex_items: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The writable properties of a body as directory fields, each checked against its Edm type
+    with Graph's message. Lists hold strings, or objects for the `complex_items` properties
+    (name -> Graph's complex type, for the message); a null list becomes []."""
+    complex_items = complex_items or {}
+    fields: dict[str, Any] = {}
+    for name, (column, kind) in writable.items():
+        if name not in body:
+            continue
+        value = body[name]
+        if value is not None and not isinstance(value, kind):
+            raise InvalidRequest(
+                f"Cannot convert the literal '{value}' to the expected type '{_EDM[kind]}'."
+            )
+        item_type = dict if name in complex_items else str
+        if isinstance(value, list) and not all(isinstance(item, item_type) for item in value):
+            item_name = complex_items.get(name, "Edm.String")
+            raise InvalidRequest(f"Cannot convert a value to the expected type '{item_name}'.")
+        fields[column] = value if value is not None or kind is not list else []
+    return fields

@@ -56,7 +56,8 @@ def _principal_by_id(request: GraphRequest, key: str) -> ServicePrincipal:
     return found
 
 
-def _principal(request: GraphRequest) -> ServicePrincipal:
+def addressed_principal(request: GraphRequest) -> ServicePrincipal:
+    """The service principal a path names: `/servicePrincipals/{id}` or `(appId='...')`."""
     app_id = request.match.get("app_id")
     if app_id is not None:
         found = None
@@ -103,7 +104,7 @@ def get_service_principal(request: GraphRequest) -> Result:
     select = list_options({k: v for k, v in request.params.items() if k == "$select"}, {}).select
     selection = SERVICE_PRINCIPAL.choose(select)
     body = {"@odata.context": request.context(entity_context("servicePrincipals", select))}
-    body.update(_document(request, _principal(request), selection))
+    body.update(_document(request, addressed_principal(request), selection))
     return Result(body=body)
 
 
@@ -164,7 +165,7 @@ def update_service_principal(request: GraphRequest) -> Result:
                 f"Updating '{name}' of a service principal is not supported by tenantlab."
             )
     flags = _flags(body)
-    sp = _principal(request)
+    sp = addressed_principal(request)
     _apply_flags(request, sp, flags)
     return Result(status=204)
 
@@ -182,7 +183,7 @@ def _assignments_context(request: GraphRequest, sp: ServicePrincipal, entity: bo
 
 
 def list_assignments(request: GraphRequest) -> Result:
-    sp = _principal(request)
+    sp = addressed_principal(request)
     rows = request.platform.directory.app_role_assignments_of(
         tenant=request.tenant, principal_id=sp.id
     )
@@ -198,7 +199,7 @@ def create_assignment(request: GraphRequest) -> Result:
     """Admin consent: `principalId` (this service principal) gets `appRoleId` of `resourceId`."""
     body = request.json()
     reject_unknown(body, ASSIGNMENT_PROPERTIES)
-    sp = _principal(request)
+    sp = addressed_principal(request)
     for name in ("principalId", "resourceId", "appRoleId"):
         value = body.get(name)
         if not isinstance(value, str) or not is_guid(value):
@@ -229,7 +230,7 @@ def create_assignment(request: GraphRequest) -> Result:
 
 
 def delete_assignment(request: GraphRequest) -> Result:
-    sp = _principal(request)
+    sp = addressed_principal(request)
     key = request.match["sub"]
     rows = request.platform.directory.app_role_assignments_of(
         tenant=request.tenant, principal_id=sp.id

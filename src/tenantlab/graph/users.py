@@ -19,6 +19,7 @@ from tenantlab.graph.routing import (
     not_found,
     reject_unknown,
     route,
+    typed_fields,
 )
 from tenantlab.graph.shapes._shape import Selection
 from tenantlab.graph.shapes.users import USER, USER_DEFAULT_PROPERTIES, row_plan
@@ -150,22 +151,7 @@ def get_user(request: GraphRequest) -> Result:
 
 
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for name, (field, kind) in WRITABLE.items():
-        if name not in body:
-            continue
-        value = body[name]
-        if value is not None and not isinstance(value, kind):
-            expected = {str: "Edm.String", bool: "Edm.Boolean", list: "Collection(Edm.String)"}
-            raise InvalidRequest(
-                f"Cannot convert the literal '{value}' to the expected type '{expected[kind]}'."
-            )
-        item_type = dict if name == "identities" else str
-        if isinstance(value, list) and not all(isinstance(item, item_type) for item in value):
-            item_name = "microsoft.graph.objectIdentity" if item_type is dict else "Edm.String"
-            raise InvalidRequest(f"Cannot convert a value to the expected type '{item_name}'.")
-        fields[field] = value if value is not None or kind is not list else []
-    return fields
+    return typed_fields(body, WRITABLE, {"identities": "microsoft.graph.objectIdentity"})
 
 
 def _password(body: dict[str, Any]) -> str | None:

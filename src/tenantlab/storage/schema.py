@@ -95,6 +95,8 @@ class Application(Base):
     optional_claims: Mapped[dict[str, Any]] = mapped_column(default=dict)
     required_resource_access: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[float] = mapped_column(Float)
+    # Which groups its tokens name (None, SecurityGroup, All, ApplicationGroup); migration 0012.
+    group_membership_claims: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class IdentifierUri(Base):
@@ -288,6 +290,89 @@ class User(Base):
     identities: Mapped[list[Any]] = mapped_column(default=list)
     on_premises_sync_enabled: Mapped[bool | None] = mapped_column(Boolean, default=None)
     on_premises_immutable_id: Mapped[str | None] = mapped_column(String(256), default=None)
+
+
+class Group(Base):
+    """A security group or a Microsoft 365 group (`groupTypes` holds "Unified"); migration 0012."""
+
+    __tablename__ = "groups"
+    __table_args__ = (
+        Index("ix_groups_tenant_id_id", "tenant_id", "id"),
+        Index("ix_groups_tenant_id_display_name_id", "tenant_id", "display_name", "id"),
+    )
+    id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    display_name: Mapped[str] = mapped_column(String(256))
+    description: Mapped[str | None] = mapped_column(String(1024), default=None)
+    mail_nickname: Mapped[str] = mapped_column(String(64))
+    mail: Mapped[str | None] = mapped_column(String(256), default=None)
+    mail_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    group_types: Mapped[list[Any]] = mapped_column(default=list)
+    visibility: Mapped[str | None] = mapped_column(String(16), default=None)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class GroupMember(Base):
+    """One direct member of a group: a user, a service principal or another group.
+
+    `member_id` is the member's object id whatever its kind; exactly one of the three typed
+    columns repeats it, so deleting the member (by any path, cascades included) removes the row.
+    """
+
+    __tablename__ = "group_members"
+    __table_args__ = (Index("ix_group_members_member_id", "member_id", "group_id"),)
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    member_type: Mapped[str] = mapped_column(String(16))  # user | servicePrincipal | group
+    tenant_id: Mapped[str] = mapped_column(GUID)
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True
+    )
+    service_principal_id: Mapped[str | None] = mapped_column(
+        ForeignKey("service_principals.id", ondelete="CASCADE"), default=None, index=True
+    )
+    member_group_id: Mapped[str | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), default=None, index=True
+    )
+
+
+class GroupOwner(Base):
+    """One owner of a group: a user or a service principal (typed columns as in GroupMember)."""
+
+    __tablename__ = "group_owners"
+    __table_args__ = (Index("ix_group_owners_owner_id", "owner_id", "group_id"),)
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    owner_type: Mapped[str] = mapped_column(String(16))  # user | servicePrincipal
+    tenant_id: Mapped[str] = mapped_column(GUID)
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True
+    )
+    service_principal_id: Mapped[str | None] = mapped_column(
+        ForeignKey("service_principals.id", ondelete="CASCADE"), default=None, index=True
+    )
+
+
+class GroupAppRoleAssignment(Base):
+    """An app role of a resource assigned to a group (principalType Group): its direct members
+    get the role in their tokens. Kept apart from AppRoleAssignment, whose principal is a
+    service principal by foreign key."""
+
+    __tablename__ = "group_app_role_assignments"
+    __table_args__ = (UniqueConstraint("group_id", "resource_id", "app_role_id"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    resource_id: Mapped[str] = mapped_column(
+        ForeignKey("service_principals.id", ondelete="CASCADE"), index=True
+    )
+    app_role_id: Mapped[str] = mapped_column(GUID)
+    created_at: Mapped[float] = mapped_column(Float)
 
 
 class SigningKey(Base):
