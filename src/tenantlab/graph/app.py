@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -28,6 +29,7 @@ from tenantlab.directory.audits import Initiator, acting_as
 from tenantlab.graph import (
     applications,
     audit_logs,
+    batch,
     directory_audits,
     groups,
     service_principals,
@@ -41,6 +43,7 @@ from tenantlab.graph.errors import (
     MethodNotAllowed,
     TooManyRequests,
     error_body,
+    error_document,
 )
 from tenantlab.graph.routing import JSON_TYPE, GraphRequest, Result, Route
 from tenantlab.graph.settings import GraphSettings, load_graph_settings
@@ -61,6 +64,7 @@ ROUTES: list[Route] = [
 VERSIONS = ("v1.0", "beta")
 MAX_BODY = 1_000_000
 DISABLED_APP = "Access token validation failure. The application is disabled in this tenant."
+INTERNAL = "An internal error occurred; see the tenantlab log."
 
 
 class GraphApp:
@@ -101,7 +105,7 @@ class GraphApp:
             response = _error_response(
                 500,
                 "UnknownError",
-                "An internal error occurred; see the tenantlab log.",
+                INTERNAL,
                 ids,
                 now=self.platform.clock.now(),
             )
@@ -115,14 +119,21 @@ class GraphApp:
         principal = await self.auth.authenticate(request)
         method = request.method
         raw = await request.body() if method in ("POST", "PATCH") else b""
+        # `v1.0//users`: msgraph-sdk joins its base URL, which ends with a slash, to `/users`.
+        path = "/" + rest.lstrip("/")
+        if path.rstrip("/") == "/$batch":
+            if method != "POST":
+                raise MethodNotAllowed(
+                    "Specified HTTP method is not allowed for the request target."
+                )
+            return _render(await run_in_threadpool(self._batch, principal, version, ids, raw))
         work = (
             ids["client-request-id"],
             principal,
             method,
             version,
-            # `v1.0//users`: msgraph-sdk joins its base URL, which ends with a slash, to `/users`.
-            "/" + rest.lstrip("/"),
-            _params(request),
+            path,
+            query_options(request.query_params.multi_items()),
             dict(request.headers.items()),  # ASGI header names are lower-case already
             raw,
         )
@@ -168,6 +179,45 @@ class GraphApp:
             correlation_id,
         ):
             return route.handler(graph_request), throttle_headers
+
+    def _batch(
+        self, principal: Principal, version: str, ids: Mapping[str, str], raw: bytes
+    ) -> Result:
+        """`POST /$batch`: each request through `_process`, as if it came on its own."""
+        caller, _ = self.auth.tenants.admit(principal)
+        self._require_enabled(caller)
+        document = _json_body(raw)
+        if document is None:
+            raise InvalidRequest("Invalid batch payload format.", code="BadRequest")
+        correlation_id = ids["client-request-id"]
+
+        def envelope(code: str, message: str) -> dict[str, Any]:
+            inner_ids = {"request-id": new_guid(), "client-request-id": correlation_id}
+            return error_document(code, message, inner_ids, self.platform.clock.now())
+
+        def execute(item: batch.BatchItem) -> tuple[int, dict[str, str], Any]:
+            path, _, query = item.url.partition("?")
+            try:
+                params = query_options(parse_qsl(query, keep_blank_values=True))
+                result, extra = self._process(
+                    correlation_id, principal, item.method, version, "/" + path.lstrip("/"),
+                    params, item.headers, item.body,
+                )  # fmt: skip
+            except (GraphError, DirectoryError) as exc:
+                headers = {**getattr(exc, "headers", {}), "Content-Type": JSON_TYPE}
+                return exc.status, headers, envelope(exc.code, exc.message)
+            except Exception:
+                log.exception("Graph batch request failed")
+                return 500, {"Content-Type": JSON_TYPE}, envelope("UnknownError", INTERNAL)
+            headers = {**result.headers, **extra}
+            if result.text is not None:
+                headers["Content-Type"] = "text/plain;charset=utf-8"
+                return result.status, headers, result.text
+            if result.body is not None:
+                headers["Content-Type"] = JSON_TYPE
+            return result.status, headers, result.body
+
+        return Result(body=batch.run(batch.parse(document), execute, envelope))
 
     def _require_enabled(self, caller: Caller) -> None:
         """Tokens of an app disabled in its tenant stop working once the revision moves (Graph
@@ -248,10 +298,10 @@ def _resolve(method: str, path: str) -> tuple[Route, dict[str, str]]:
     raise InvalidRequest(f"Resource not found for the segment '{segment}'.", code="BadRequest")
 
 
-def _params(request: Request) -> dict[str, str]:
+def query_options(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Query options; Graph accepts `$top` and `top` alike, and repeats are an error."""
     params: dict[str, str] = {}
-    for name, value in request.query_params.multi_items():
+    for name, value in items:
         key = name if name.startswith("$") or name.startswith("@") else f"${name}"
         known = key.lower() in {"$top", "$select", "$filter", "$orderby", "$count", "$skiptoken"}
         if not name.startswith("$") and not known:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from tenantlab.clock import utc_datetime
 from tenantlab.errors import TenantlabError
@@ -42,9 +43,16 @@ MESSAGES_BY_STATUS = {
 
 
 def error_body(code: str, message: str, ids: Mapping[str, str], now: float) -> bytes:
+    """Graph's error envelope as the response body (see `error_document`)."""
+    body = error_document(code, message, ids, now)
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def error_document(code: str, message: str, ids: Mapping[str, str], now: float) -> dict[str, Any]:
     """Graph's error envelope: `{"error": {"code", "message", "innerError": {...}}}`, dated by
-    the cloud's clock, with the request's `request-id` and `client-request-id`."""
-    body = {
+    the cloud's clock, with the request's `request-id` and `client-request-id` (also the body
+    of a failed request inside a `$batch`)."""
+    return {
         "error": {
             "code": code,
             "message": message,
@@ -55,7 +63,6 @@ def error_body(code: str, message: str, ids: Mapping[str, str], now: float) -> b
             },
         }
     }
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class GraphError(TenantlabError):

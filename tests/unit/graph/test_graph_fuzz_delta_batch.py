@@ -1,5 +1,6 @@
-"""Fuzz of delta queries: random options, headers and tokens (forged ones that decode, too) never
-get a 5xx, and every answer is Graph's JSON or its error envelope."""
+"""Fuzz of delta queries and JSON batches: random options, headers, tokens (forged ones that
+decode, too) and batch documents never get a 5xx, and every answer, a batch's inner ones too, is
+Graph's JSON or its error envelope."""
 
 from __future__ import annotations
 
@@ -89,3 +90,50 @@ def test_random_delta_requests_never_get_a_5xx(
     headers = {"Prefer": prefer} if prefer else {}
     response = manager.get(f"/v1.0{path}", params=params, headers=headers)
     _check(response, "GET", str(response.request.url))
+
+
+urls = st.one_of(
+    st.sampled_from(
+        ["/users", "users?$top=2", "/users/delta", "/applications", "/$batch", "/users/$count"]
+    ),
+    st.text(max_size=30),
+)
+batch_items = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.sampled_from(["1", "2", "3", "A", "a"]), scalars),
+        "method": st.one_of(st.sampled_from(["GET", "POST", "PATCH", "DELETE", "get"]), scalars),
+        "url": st.one_of(urls, scalars),
+        "headers": st.one_of(
+            st.just({"Content-Type": "application/json"}),
+            st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.lists(st.text())),
+            scalars,
+        ),
+        "body": st.one_of(anything, st.text(max_size=20)),
+        "dependsOn": st.one_of(
+            st.lists(st.sampled_from(["1", "2", "3", "x"]), max_size=3), scalars
+        ),
+    },
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
+@given(
+    document=st.one_of(
+        st.fixed_dictionaries({"requests": st.lists(batch_items, max_size=22)}),
+        anything,
+    )
+)
+def test_random_batches_never_get_a_5xx(manager: Any, document: Any) -> None:
+    response = manager.post("/v1.0/$batch", json=document)
+    _check(response, "POST", "/v1.0/$batch")
+    if response.status_code == 200:
+        for inner in response.json()["responses"]:
+            assert inner["status"] < 500, inner
+            if inner["status"] >= 400:
+                error = inner["body"]["error"]
+                assert error["code"], inner
+                assert error["message"], inner
+                assert set(error["innerError"]) == {"date", "request-id", "client-request-id"}
