@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 import pytest
-from test_graph_fuzz import _check  # the shared envelope check (a sibling module)
+from test_graph_fuzz import _check, scalars  # the shared checks (a sibling module)
 
 from tenantlab.graph.shapes.users import USER
 from tenantlab.ids import b64url
@@ -23,13 +23,6 @@ except ModuleNotFoundError:
         raise
     pytest.skip("hypothesis is not installed: run scripts/bootstrap", allow_module_level=True)
 
-scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**70), 2**70),
-    st.floats(allow_nan=False),
-    st.text(max_size=20),
-)
 anything = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner),
