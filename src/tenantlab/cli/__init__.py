@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("tenantlab.cli.token:token", "Forge access tokens for negative tests of an API."),
     "fault": ("tenantlab.cli.faults:fault", "Break the running server's endpoints (tests)."),
     "clock": ("tenantlab.cli.clock:clock", "The running server's clock: show, move, freeze."),
+    "probe-api": ("tenantlab.cli.probe:probe_api", "Fire token attacks at an Entra-protected API."),
 }
 
 

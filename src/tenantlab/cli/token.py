@@ -138,6 +138,7 @@ def forge(
     Signed with the tenant's own key unless --key says otherwise; for negative tests of an API
     (`tenantlab probe-api` fires the whole catalogue).
     """
+    from tenantlab.served import public_origin
     from tenantlab.testing.forge import OMIT, TokenForge
 
     if roles and no_roles:
@@ -147,7 +148,8 @@ def forge(
     claim_changes = parse_members(claims, "claim") | dict.fromkeys(omit_claim, OMIT)
     header_changes = parse_members(headers, "header") | dict.fromkeys(omit_header, OMIT)
     version: TokenVersion | None = 1 if token_version == "1" else 2 if token_version else None
-    text = TokenForge(platform, chosen.id).forge(
+    origin = public_origin(platform.settings)  # the running server's, whose issuer APIs trust
+    text = TokenForge(platform, chosen.id, origin=origin).forge(
         audience=audience,
         client_id=client_id,
         roles=() if no_roles else (roles or None),

@@ -151,10 +151,12 @@ def _merge(base: dict[str, Any], changes: Mapping[str, Any] | None) -> dict[str,
 class TokenForge:
     """Forges tokens for one tenant of a platform (see the module docstring)."""
 
-    def __init__(self, platform: Platform, tenant_id: str) -> None:
+    def __init__(self, platform: Platform, tenant_id: str, *, origin: str | None = None) -> None:
+        """`origin`: the cloud's public origin the issuers name, if not the settings' (the
+        running server's, `served.public_origin`)."""
         self.platform = platform
         self.tenant_id = tenant_id
-        self.endpoints = Endpoints(platform.settings.origin)
+        self.endpoints = Endpoints((origin or platform.settings.origin).rstrip("/"))
         self._cache = DirectoryCache(platform.database)
 
     def now(self) -> float:
