@@ -7,11 +7,12 @@ from typing import Any
 
 import jwt
 import pytest
+from click.testing import Result
 
-from conftest import Run
 from tenantlab.cli.token import KEY_CHOICES
 from tenantlab.testing.forge import FORGE_KEYS
 
+Run = Callable[..., Result]
 RunJson = Callable[..., Any]
 
 
