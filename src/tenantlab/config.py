@@ -5,6 +5,7 @@ Nothing here reads the environment at import time; `PlatformSettings()` does, wh
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,6 +40,10 @@ class PlatformSettings(BaseSettings):
     # Redis shared by every node of one cloud (Graph throttling, sign-in limits); None: counted
     # in each process, which is right for one server process.
     redis_url: str | None = None
+    # PostgreSQL connections one node may hold for requests, shared out among its worker
+    # processes (`database_pool_size`); and how many worker processes this node runs.
+    database_connections: int = Field(default=10, ge=1)
+    workers: int = Field(default=1, ge=1)
     # Sign-in records older than this many days are pruned (Entra keeps them 30 days).
     sign_in_retention_days: float = Field(default=30, gt=0)
     # Seals the secrets kept in the database (keys.envelope). Required with a shared database;
@@ -85,6 +90,16 @@ class PlatformSettings(BaseSettings):
         """A database server (PostgreSQL) rather than a SQLite file: nodes on other machines may
         share it, so nothing they must agree on can come from this node's data folder."""
         return not self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def database_pool_size(self) -> int:
+        """Each worker's PostgreSQL pool: ceil(database_connections / workers), at least 2.
+
+        A worker may open as many again in overflow under a burst, plus one connection for its
+        revision listener, so one node holds at most 2 * pool * workers + workers connections:
+        keep nodes * that under PostgreSQL's max_connections (docs/deployment.md).
+        """
+        return max(2, math.ceil(self.database_connections / self.workers))
 
     @property
     def origin(self) -> str:

@@ -57,7 +57,9 @@ class Platform:
         if not isinstance(clock, ControlledClock):
             clock = ControlledClock(clock)
         ensure_private_dir(settings.home)
-        database = open_database(settings.resolved_database_url)
+        database = open_database(
+            settings.resolved_database_url, pool_size=settings.database_pool_size
+        )
         try:
             kek = load_key_encryption_key(settings, database)
             pepper_path = settings.secret_pepper_path

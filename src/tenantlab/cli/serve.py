@@ -54,6 +54,14 @@ from tenantlab.served import forget_server, record_server
     help="Also serve the managed identity endpoints (plain HTTP, as in Azure) on this port of "
     "--host; `tenantlab managed-identity env HOST` prints what points a client at them.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    envvar="TENANTLAB_WORKERS",
+    help="Worker processes on the one port (default 1); each signs on its own core. Pools are "
+    "sized per worker (docs/deployment.md); limits are shared only through TENANTLAB_REDIS_URL.",
+)
 @log_options
 @click.pass_context
 def serve(
@@ -65,6 +73,7 @@ def serve(
     seed_file: Path | None,
     forwarded_allow_ips: str | None,
     managed_identity_port: int | None,
+    workers: int | None,
     log_level: str,
     log_format: str,
 ) -> None:
@@ -80,6 +89,11 @@ def serve(
             "--http needs --public-url https://... (the TLS-terminating proxy's origin): "
             "MSAL and azure-identity refuse plain http"
         )
+    if workers and workers > 1 and managed_identity_port is not None:
+        raise click.UsageError(
+            "--managed-identity-port needs --workers 1: serve the managed identity endpoints "
+            "from a separate `tenantlab serve --managed-identity-port PORT`"
+        )
     proxies = forwarded_headers(forwarded_allow_ips)
     start_logging(log_level, log_format)
     base = load_settings(host=host, port=port)
@@ -91,7 +105,9 @@ def serve(
             identity_sock = bind(
                 base.host, managed_identity_port, advice="choose another --managed-identity-port"
             )
-        platform = platform_from(ctx, host=base.host, port=served_port, public_url=public_url)
+        platform = platform_from(
+            ctx, host=base.host, port=served_port, public_url=public_url, workers=workers
+        )
         settings = platform.settings
         ensure_private_dir(settings.home)
         names = list(settings.tls_names)
@@ -108,7 +124,7 @@ def serve(
         tenants = platform.directory.list_tenants()
         for t in tenants:
             platform.keys.active(t.id)
-        app = create_cloud_app(platform)
+        app = create_cloud_app(platform) if settings.workers == 1 else None
     except BaseException:
         sock.close()
         if identity_sock is not None:
@@ -129,22 +145,32 @@ def serve(
             f'  a client on host H: eval "$(tenantlab managed-identity env H '
             f'--endpoint {identity_url})"'
         )
+    if settings.workers > 1:
+        click.echo(f"{settings.workers} worker processes")
+        if not settings.redis_url:
+            click.echo(
+                "  throttling and sign-in limits are counted per worker: set "
+                "TENANTLAB_REDIS_URL to share them"
+            )
     click.echo(f"admin center: {settings.origin}/portal")
     click.echo('trust the local CA in clients: eval "$(tenantlab env)"')
     click.echo("press Ctrl+C to stop")
     sys.stdout.flush()  # a pipe (tee, a test, a supervisor) sees the origin before requests do
 
-    config = uvicorn.Config(
-        AccessLog(app),
-        ssl_certfile=None if plain_http else str(tls.server_cert),
-        ssl_keyfile=None if plain_http else str(tls.server_key),
-        loop="uvloop",
-        http="httptools",
-        lifespan="off",
+    options: dict[str, Any] = {
+        "ssl_certfile": None if plain_http else str(tls.server_cert),
+        "ssl_keyfile": None if plain_http else str(tls.server_key),
+        "loop": "uvloop",
+        "http": "httptools",
+        "lifespan": "off",
         **proxies,
-        timeout_graceful_shutdown=5,
+        "timeout_graceful_shutdown": 5,
         **UVICORN_LOGGING,
-    )
+    }
+    if app is None:
+        _serve_with_workers(platform, sock, log_level, log_format, options)
+        return
+    config = uvicorn.Config(AccessLog(app), **options)
     listeners = [(uvicorn.Server(config), sock)]
     if identity_sock is not None:
         from tenantlab.sts.managed_identity import create_app as create_identity_app
@@ -182,6 +208,24 @@ def serve(
         forget_server(settings.home)
         for _, listening in listeners:
             listening.close()
+        click.echo("stopped")
+
+
+def _serve_with_workers(
+    platform: Any, sock: socket.socket, log_level: str, log_format: str, options: dict[str, Any]
+) -> None:
+    from tenantlab.cli._workers import serve_workers
+
+    settings = platform.settings
+    record_server(settings.home, settings.origin)
+    platform.database.dispose()  # the workers open their own; this process only supervises
+    try:
+        serve_workers(
+            settings, sock, log_level=log_level, log_format=log_format, uvicorn_options=options
+        )
+    finally:
+        forget_server(settings.home)
+        sock.close()
         click.echo("stopped")
 
 

@@ -66,7 +66,13 @@ def _private_sqlite_files(path: Path) -> None:
                 os.chmod(companion, 0o600)
 
 
-def create_db_engine(url: str) -> Engine:
+# A server process's PostgreSQL pool unless told otherwise (see config.database_pool_size).
+DEFAULT_POOL_SIZE = 10
+
+
+def create_db_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    """The engine for `url`; on PostgreSQL a pool of `pool_size` connections, as many again in
+    overflow under bursts."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = make_url(url).database
@@ -81,7 +87,7 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 
 
 class Database:
@@ -237,10 +243,12 @@ def migration_head(folder: Path = MIGRATIONS_DIR / "versions") -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-def open_database(url: str, *, migrate: bool = True) -> Database:
+def open_database(
+    url: str, *, migrate: bool = True, pool_size: int = DEFAULT_POOL_SIZE
+) -> Database:
     """Open (and by default migrate) the database; StorageError with the fix if it fails."""
     try:
-        database = Database(create_db_engine(url))
+        database = Database(create_db_engine(url, pool_size=pool_size))
         with database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         if migrate:
