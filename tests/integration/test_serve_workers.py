@@ -15,6 +15,8 @@ import httpx
 import pytest
 from nodes import Node, node_env, start_node, tenantlab
 
+from pgcluster import TEST_KEY_ENCRYPTION_KEY
+
 pytestmark = pytest.mark.integration
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contoso.yaml"
@@ -54,7 +56,7 @@ def database_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
         yield node_env(tmp_path / "home")
         return
     url = request.getfixturevalue("postgres_url")
-    yield node_env(tmp_path / "home", database_url=url)
+    yield node_env(tmp_path / "home", database_url=url, key_encryption_key=TEST_KEY_ENCRYPTION_KEY)
 
 
 def test_workers_share_one_port_and_replace_a_killed_one(
