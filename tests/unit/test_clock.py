@@ -82,3 +82,13 @@ def test_the_platform_clock_is_controlled_and_dates_what_the_directory_writes(
     platform.clock.advance(86_400 * 30)
     created = platform.directory.add_password(tenant=tenant.id, app=app.app_id)
     assert created.credential.start_at == before + 86_400 * 30
+
+
+def test_signing_certificates_are_dated_by_the_platform_clock(platform: Platform) -> None:
+    """The JWKS certificate (x5c) of a key made after `advance` starts a day before the cloud's
+    now, not the machine's."""
+    platform.clock.advance(400 * 86_400)
+    tenant = platform.directory.create_tenant(display_name="Contoso", domain="contoso")
+    certificate = platform.keys.active(tenant.id).certificate
+    starts = certificate.not_valid_before_utc.timestamp()
+    assert starts == int(platform.clock.now()) - 86_400

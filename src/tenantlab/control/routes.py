@@ -151,7 +151,7 @@ def clock_json(clock: ControlledClock) -> dict[str, Any]:
     return {
         "now": utc_datetime(now).isoformat().replace("+00:00", "Z"),
         "epoch": now,
-        "offsetSeconds": round(clock.offset, 3),
+        "offsetSeconds": round(clock.offset, 3) + 0.0,  # never -0.0
         "frozen": clock.frozen,
     }
 

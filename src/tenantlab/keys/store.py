@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tenantlab.clock import SYSTEM_CLOCK, Clock
+from tenantlab.clock import SYSTEM_CLOCK, Clock, utc_datetime
 from tenantlab.errors import TenantlabError
 from tenantlab.keys.envelope import KeyEncryptionKey, SealedSecretError
 from tenantlab.storage.database import Database, bump_revision, current_revision
@@ -88,9 +88,10 @@ class KeyStore:
     def _create(self, tenant_id: str, *, retire_current: bool) -> SigningKeyMaterial | None:
         from tenantlab.keys.jose import generate_signing_key
 
-        material = generate_signing_key()
-        sealed = self._kek.seal(material.private_pem(), context=sealing_context(material.kid))
         now = self._clock.now()
+        # The certificate in the JWKS (x5c) is dated by the cloud's clock, as the tokens are.
+        material = generate_signing_key(utc_datetime(now))
+        sealed = self._kek.seal(material.private_pem(), context=sealing_context(material.kid))
         try:
             with self._db.session() as session:
                 if retire_current:
