@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -196,7 +196,8 @@ class GraphApp:
             return error_document(code, message, inner_ids, self.platform.clock.now())
 
         def execute(item: batch.BatchItem) -> tuple[int, dict[str, str], Any]:
-            path, _, query = item.url.partition("?")
+            raw_path, _, query = item.url.partition("?")
+            path = unquote(raw_path)  # as the ASGI server decodes a request's own path
             try:
                 params = query_options(parse_qsl(query, keep_blank_values=True))
                 result, extra = self._process(

@@ -44,7 +44,7 @@ def test_each_request_gets_its_own_status_headers_and_body(
         batch(
             manager,
             {"id": "1", "method": "GET", "url": "/users?$select=id,displayName"},
-            {"id": "2", "method": "GET", "url": f"users/{user.id}"},  # no leading slash
+            {"id": "2", "method": "GET", "url": "users/adele%40" + DOMAIN},  # no leading slash
             {"id": "3", "method": "GET", "url": "/users/00000000-0000-0000-0000-000000000000"},
             {"id": "4", "method": "POST", "url": "/users", "body": new_user("megan"),
              "headers": JSON_HEADERS},
