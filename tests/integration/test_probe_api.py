@@ -102,7 +102,8 @@ def test_the_todo_api_refuses_every_attack(
     daemon: RegisteredApp,
 ) -> None:
     options = arguments(tenantlab_tenant, todo_api, daemon)
-    result = probe(todo_url, *options, "--required-role", READ, "--json")
+    # The list accepts either role; the client holds the read role only.
+    result = probe(todo_url, *options, "--required-role", READ, "--required-role", WRITE, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["secure"] is True
@@ -119,6 +120,25 @@ def test_the_todo_api_refuses_every_attack(
     lines = table.stdout.splitlines()
     assert lines[1].split() == ["attack", "expected", "answer", "verdict"]
     assert any("alg none" in line and "401 invalid_token" in line for line in lines)
+
+
+def test_the_todo_api_write_endpoint_refuses_the_read_role(
+    probe: Callable[..., Result],
+    todo_url: str,
+    tenantlab_tenant: LiveTenant,
+    todo_api: RegisteredApi,
+) -> None:
+    writer = tenantlab_tenant.app("writer", roles={todo_api: [READ, WRITE]})
+    options = [*arguments(tenantlab_tenant, todo_api, writer), "-X", "POST"]
+    options += ["--data", '{"Description": "probe"}', "--required-role", WRITE]
+    result = probe(todo_url, *options, "--only", "unaccepted-role", "--only", "alg-none", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["baseline"]["status"] == 201
+    assert [(a["id"], a["status"]) for a in report["attacks"]] == [
+        ("alg-none", 401),
+        ("unaccepted-role", 403),  # the read role alone, at the write endpoint
+    ]
 
 
 def test_a_dead_endpoint_is_reported_as_such_never_as_secure(
@@ -163,17 +183,33 @@ def test_an_api_bound_to_another_tenant_fails_the_baseline(
     assert result.stdout == ""
 
 
-def test_a_role_the_client_lacks_is_a_usage_error(
+def test_a_write_endpoint_that_takes_the_read_role_is_caught(
     probe: Callable[..., Result],
-    todo_url: str,
+    tenantlab_cloud: LiveCloud,
     tenantlab_tenant: LiveTenant,
     todo_api: RegisteredApi,
-    daemon: RegisteredApp,
+    tenant_keys: dict[str, Any],
 ) -> None:
-    options = arguments(tenantlab_tenant, todo_api, daemon)
-    result = probe(todo_url, *options, "--required-role", WRITE)
+    """The client holds both roles; the endpoint should take the write role only, and (its flaw,
+    in `weak_api`) takes the read role too."""
+    writer = tenantlab_tenant.app("writer", roles={todo_api: [READ, WRITE]})
+    options = [*arguments(tenantlab_tenant, todo_api, writer), "--only", "unaccepted-role"]
+
+    def decode(token: str) -> dict[str, Any]:
+        key = tenant_keys[jwt.get_unverified_header(token)["kid"]]
+        claims: dict[str, Any] = jwt.decode(
+            token, key, algorithms=["RS256"], audience=todo_api.app_id
+        )
+        return claims
+
+    with serving(tenantlab_cloud, weak_api(decode)) as origin:
+        result = probe(f"{origin}/orders", *options, "--required-role", WRITE, "--json")
+    assert result.exit_code == 1, result.output
+    assert verdicts(result) == {"unaccepted-role": "ACCEPTED"}
+
+    result = probe("https://localhost:1/x", *options, "--required-role", "Orders.Admin")
     assert result.exit_code == 2
-    assert f"holds no role '{WRITE}'" in result.stderr
+    assert "the client holds none of Orders.Admin" in result.stderr
 
 
 # -- weak APIs -----------------------------------------------------------------------------------

@@ -54,11 +54,22 @@ class BaselineNotAccepted(CommandFailed):
 )
 @click.option(
     "--required-role",
+    "required_roles",
+    multiple=True,
     metavar="ROLE",
-    help="The role the endpoint requires: the 'unaccepted role' attack sends the client's "
-    "other roles (default: a role no API defines).",
+    help="A role the endpoint accepts (repeat for each when any of several will do): the "
+    "'unaccepted role' attack then sends the client's other roles (default, and when it has "
+    "no other: a role no API defines). The client must hold one.",
 )
 @click.option("--method", "-X", default="GET", show_default=True, help="HTTP method.")
+@click.option(
+    "--data",
+    "-d",
+    metavar="BODY",
+    help="Request body for every request (a write endpoint's valid input; sent as "
+    "--content-type). An accepted attack really writes: probe a test deployment.",
+)
+@click.option("--content-type", default="application/json", show_default=True, help="Of --data.")
 @click.option(
     "--only", multiple=True, metavar="ATTACK", help="Only these attacks (ids as in --json)."
 )
@@ -77,8 +88,10 @@ def probe_api(
     audience: str,
     client_id: str,
     client_secret: str | None,
-    required_role: str | None,
+    required_roles: tuple[str, ...],
     method: str,
+    data: str | None,
+    content_type: str,
     only: tuple[str, ...],
     ca_bundle: Path | None,
     timeout: float,
@@ -89,13 +102,15 @@ def probe_api(
     A valid token goes first and must be accepted; then each attack of the catalogue
     (docs/probe-api.md) is sent once and judged: refused, or ACCEPTED (exit 1).
     """
+    import ssl
+
     import httpx
 
-    from tenantlab.apiauth.validator import ssl_context_for
     from tenantlab.probe.catalogue import ATTACKS, ProbeContext, by_id
     from tenantlab.probe.runner import (
         AttackerListener,
         BaselineFailed,
+        ProbeRequest,
         roles_of,
         run_probe,
         token_from_sts,
@@ -112,8 +127,8 @@ def probe_api(
     chosen = resolve_tenant(platform, tenant)
     origin = public_origin(platform.settings)
     forge = TokenForge(platform, chosen.id, origin=origin)
-    bundle = ca_bundle or platform.settings.ca_bundle_path
-    verify = ssl_context_for(str(bundle) if bundle.exists() else None)
+    bundle = ca_bundle or platform.settings.ca_bundle_path  # system CAs + tenantlab's
+    verify = ssl.create_default_context(cafile=str(bundle)) if bundle.exists() else True
     with httpx.Client(verify=verify, timeout=timeout) as http:
         try:
             if client_secret is not None:
@@ -125,19 +140,22 @@ def probe_api(
             else:
                 baseline = forge.forge(audience=audience, client_id=client_id)
             roles = roles_of(baseline)
-            if required_role is not None and required_role not in roles:
+            if required_roles and not set(required_roles) & set(roles):
                 raise ConfigError(
-                    f"the client holds no role {required_role!r} on {audience} (it holds "
-                    f"{', '.join(roles) or 'none'}): grant it (`tenantlab app grant`) or name "
-                    "the role the endpoint requires"
+                    f"the client holds none of {', '.join(required_roles)} on {audience} (it "
+                    f"holds {', '.join(roles) or 'none'}): grant one (`tenantlab app grant`) or "
+                    "name the roles the endpoint accepts"
                 )
             with AttackerListener.running() as listener:
                 context = ProbeContext(
-                    forge, audience, client_id, roles, required_role, listener.url
+                    forge, audience, client_id, roles, required_roles, listener.url
+                )
+                request = ProbeRequest(
+                    method.upper(), url, data.encode() if data is not None else None, content_type
                 )
                 report = run_probe(
-                    http, url=url, method=method.upper(), baseline_token=baseline,
-                    context=context, listener=listener, attacks=attacks,
+                    http, request, baseline_token=baseline, context=context, listener=listener,
+                    attacks=attacks,
                 )  # fmt: skip
         except BaselineFailed as exc:
             if as_json:

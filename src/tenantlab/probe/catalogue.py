@@ -55,7 +55,7 @@ class ProbeContext:
     audience: str
     client_id: str
     baseline_roles: tuple[str, ...]
-    required_role: str | None
+    accepted_roles: tuple[str, ...]  # the roles the endpoint accepts, any of them (may be none)
     listener_url: str  # a loopback URL serving the foreign key (jku/x5u targets)
 
     def baseline(self, **changes: Any) -> str:
@@ -64,10 +64,10 @@ class ProbeContext:
         return self.forge.forge(**(arguments | changes))
 
     def unaccepted_roles(self) -> list[str]:
-        """Roles the endpoint must not accept: the baseline's without the required one, else a
-        role no API defines."""
-        if self.required_role is not None:
-            others = [r for r in self.baseline_roles if r != self.required_role]
+        """Roles the endpoint must not accept: the client's roles that are none of the accepted
+        ones (a read role at a write endpoint), else a role no API defines."""
+        if self.accepted_roles:
+            others = [r for r in self.baseline_roles if r not in self.accepted_roles]
             if others:
                 return others
         return [UNACCEPTED_ROLE]

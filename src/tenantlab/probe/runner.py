@@ -118,10 +118,22 @@ def judge(attack: Attack, answer: Answer, *, fetched: bool) -> Verdict:
     return Verdict.REFUSED_OTHERWISE
 
 
-def send(http: httpx.Client, method: str, url: str, authorization: str | None) -> Answer:
+@dataclass(frozen=True)
+class ProbeRequest:
+    """The request every token is sent with (a write endpoint needs its body)."""
+
+    method: str
+    url: str
+    body: bytes | None = None
+    content_type: str = "application/json"
+
+
+def send(http: httpx.Client, request: ProbeRequest, authorization: str | None) -> Answer:
     headers = {"Authorization": authorization} if authorization is not None else {}
+    if request.body is not None:
+        headers["Content-Type"] = request.content_type
     try:
-        response = http.request(method, url, headers=headers)
+        response = http.request(request.method, request.url, headers=headers, content=request.body)
     except httpx.HTTPError as exc:
         return Answer(None, type(exc).__name__)
     found = _ERROR_PARAM.search(response.headers.get("www-authenticate", ""))
@@ -157,21 +169,20 @@ def roles_of(token: str) -> tuple[str, ...]:
 
 def run_probe(
     http: httpx.Client,
+    request: ProbeRequest,
     *,
-    url: str,
-    method: str,
     baseline_token: str,
     context: ProbeContext,
     listener: AttackerListener,
     attacks: tuple[Attack, ...] = ATTACKS,
 ) -> ProbeReport:
     """The baseline (raises BaselineFailed unless accepted), then every attack, judged."""
-    baseline = send(http, method, url, f"Bearer {baseline_token}")
-    check_baseline(baseline, url, tenant=context.forge.tenant_id, audience=context.audience)
-    report = ProbeReport(url, method, baseline)
+    baseline = send(http, request, f"Bearer {baseline_token}")
+    check_baseline(baseline, request.url, tenant=context.forge.tenant_id, audience=context.audience)
+    report = ProbeReport(request.url, request.method, baseline)
     for attack in attacks:
         fetches = listener.fetch_count
-        answer = send(http, method, url, attack.build(context))
+        answer = send(http, request, attack.build(context))
         fetched = attack.uses_listener and listener.fetch_count > fetches
         report.results.append(AttackResult(attack, answer, judge(attack, answer, fetched=fetched)))
     return report
