@@ -55,6 +55,12 @@ class LiveTenant:
         return self.directory.tenant_domains(self.id)[0]
 
     @property
+    def instance(self) -> str:
+        """The cloud's origin: where `login.microsoftonline.com` would be (apiauth's `instance`,
+        azure-identity's `authority`)."""
+        return self.cloud.origin
+
+    @property
     def authority(self) -> str:
         """What MSAL's `authority` is set to: `{cloud}/{tenant id}`."""
         return self.cloud.authority(self.id)
