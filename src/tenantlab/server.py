@@ -71,7 +71,10 @@ def create_cloud_app(platform: Platform, *, portal: bool = True) -> Any:
 
     graph = create_graph(platform)
     control = ControlApp(
-        platform.faults, platform.clock, ensure_admin_token(platform.settings.home)
+        platform.faults,
+        platform.clock,
+        ensure_admin_token(platform.settings.home),
+        workers=platform.settings.workers,
     )
     portal_app = None
     if portal:

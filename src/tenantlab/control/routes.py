@@ -40,6 +40,11 @@ UNAUTHORIZED = (
     "folder's admin-token file>."
 )
 
+SEVERAL_WORKERS = (
+    "Faults and the clock belong to one server process, and this cloud runs several workers "
+    "(each would get a different share of them): serve it without --workers for these tests."
+)
+
 
 class ControlError(TenantlabError):
     def __init__(self, status: int, error: str, message: str) -> None:
@@ -51,10 +56,20 @@ class ControlError(TenantlabError):
 class ControlApp:
     """The control routes of one cloud: its fault registry and its clock."""
 
-    def __init__(self, faults: FaultRegistry, clock: ControlledClock, admin_token: str) -> None:
+    def __init__(
+        self,
+        faults: FaultRegistry,
+        clock: ControlledClock,
+        admin_token: str,
+        *,
+        workers: int = 1,
+    ) -> None:
+        """`workers`: how many processes serve this cloud. Each has its own faults and clock, and
+        a request reaches any one of them, so with more than one the routes refuse to act."""
         self.faults = faults
         self.clock = clock
         self._admin_token = admin_token
+        self._workers = workers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,6 +81,9 @@ class ControlApp:
                 {"error": "unauthorized", "error_description": UNAUTHORIZED},
                 [(b"www-authenticate", b'Bearer realm="tenantlab"')],
             )
+            return
+        if self._workers > 1:
+            await send_json(send, 409, {"error": "conflict", "error_description": SEVERAL_WORKERS})
             return
         try:
             status, payload = await self._route(scope, receive)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from starlette.types import Scope
 
 from tenantlab.faults.registry import Fault
 from tenantlab.graph.errors import CODES_BY_STATUS, MESSAGES_BY_STATUS, error_body
+from tenantlab.graph.throttling import Decision
 from tenantlab.ids import new_guid
 from tenantlab.sts import errors
 from tenantlab.sts.errors import StsError
@@ -55,8 +58,11 @@ def sts_response(
     return _custom(fault, body, headers)
 
 
-def graph_response(fault: Fault, scope: Scope, now: float) -> tuple[bytes, Headers]:
-    """Body and headers as Graph sends its errors (`graph.app._error_response`)."""
+def graph_response(
+    fault: Fault, scope: Scope, now: float, claims: Mapping[str, Any]
+) -> tuple[bytes, Headers]:
+    """Body and headers as Graph sends its errors (`graph.app._error_response`); a 429 for a
+    caller known by its token has Graph's throttling headers too (`x-ms-throttle-scope`, ...)."""
     assert fault.status is not None
     sent = header(scope, b"client-request-id")
     ids = {
@@ -73,6 +79,14 @@ def graph_response(fault: Fault, scope: Scope, now: float) -> tuple[bytes, Heade
     ]
     if fault.retry_after is not None:
         headers.append((b"retry-after", str(fault.retry_after).encode()))
+    tenant_id, app_id = claims.get("tid"), claims.get("appid") or claims.get("azp")
+    if fault.status == 429 and isinstance(tenant_id, str) and isinstance(app_id, str):
+        refused = Decision(False, cost=1, limit=1, used=1, retry_after=fault.retry_after or 0)
+        headers += [
+            (name.lower().encode(), value.encode())
+            for name, value in refused.headers(tenant_id, app_id).items()
+            if name != "Retry-After"  # the fault's own, above, or none
+        ]
     return _custom(fault, body, headers)
 
 

@@ -88,7 +88,7 @@ class FaultInjector:
         if fault is None:
             await self.app(scope, receive, send)
             return
-        await self._inject(fault, scope, receive, send, form, graph)
+        await self._inject(fault, scope, receive, send, form, claims if graph else None)
 
     async def _inject(
         self,
@@ -97,8 +97,9 @@ class FaultInjector:
         receive: Receive,
         send: Send,
         form: dict[str, str],
-        graph: bool,
+        graph_claims: dict[str, Any] | None,
     ) -> None:
+        """`graph_claims`: the bearer token's claims on Graph (None elsewhere)."""
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.stall:
@@ -112,8 +113,8 @@ class FaultInjector:
             await self.app(scope, receive, send)
             return
         now = self.clock.now()
-        if graph:
-            body, headers = envelopes.graph_response(fault, scope, now)
+        if graph_claims is not None:
+            body, headers = envelopes.graph_response(fault, scope, now, graph_claims)
         else:
             body, headers = envelopes.sts_response(fault, scope, form, now)
         await send_bytes(send, fault.status, body, headers)

@@ -6,9 +6,17 @@ from __future__ import annotations
 import stat
 
 import pytest
-from fault_support import Cloud
+from fault_support import Client, Cloud
 
-from tenantlab.control.admin_token import admin_token_path, authorized, ensure_admin_token
+from tenantlab.config import PlatformSettings
+from tenantlab.control.admin_token import (
+    admin_token_path,
+    authorized,
+    ensure_admin_token,
+    read_admin_token,
+)
+from tenantlab.platform import Platform
+from tenantlab.server import create_cloud_app
 
 
 @pytest.mark.parametrize(
@@ -115,3 +123,24 @@ def test_bad_clock_requests_leave_the_clock_alone(
     assert answer.status_code == status
     assert answer.json()["error_description"]
     assert cloud.platform.clock.offset == 0
+
+
+def test_a_cloud_served_by_several_workers_refuses_to_act(
+    platform: Platform, settings: PlatformSettings
+) -> None:
+    """Each worker would hold its own faults and clock: a request reaching any one of them
+    cannot promise anything, so the routes say so instead."""
+    platform.settings = settings.model_copy(update={"workers": 2})
+    client = Client(create_cloud_app(platform, portal=False))
+    token = read_admin_token(settings.home)
+    answer = client.request(
+        "POST",
+        "/_tenantlab/clock/advance",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"seconds": 60},
+    )
+    assert answer.status_code == 409
+    assert "without --workers" in answer.json()["error_description"]
+    assert platform.clock.offset == 0
+    unauthenticated = client.request("GET", "/_tenantlab/faults")
+    assert unauthenticated.status_code == 401  # the token is still asked for first

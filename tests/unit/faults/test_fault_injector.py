@@ -147,3 +147,18 @@ def test_a_secret_expires_when_the_clock_passes_its_end(cloud: Cloud) -> None:
         f"AADSTS7000222: The provided client secret keys for app '{cloud.daemon_app_id}' are "
         "expired."
     )
+
+
+def test_a_graph_429_names_the_throttled_caller_as_graph_does(cloud: Cloud) -> None:
+    token = cloud.token().json()["access_token"]
+    tid, appid = claims(token)["tid"], claims(token)["appid"]
+    cloud.platform.faults.add("graph", status=429, retry_after=4, count=1)
+    answer = cloud.client.request(
+        "GET", "/v1.0/users", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 429
+    assert answer.json()["error"]["code"] == "TooManyRequests"
+    assert answer.headers["retry-after"] == "4"
+    assert answer.headers["x-ms-throttle-scope"] == f"Tenant_Application/ReadWrite/{tid}/{appid}"
+    assert answer.headers["x-ms-throttle-information"] == "ResourceUnitLimitExceeded"
+    assert answer.headers.get_list("retry-after") == ["4"]
