@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tenant": ("tenantlab.cli.tenants:tenant", "Tenants: create, list, show, use, delete."),
     "app": ("tenantlab.cli.apps:app", "App registrations: credentials, roles, scopes, consent."),
     "user": ("tenantlab.cli.users:user", "Users of a tenant."),
+    "group": ("tenantlab.cli.groups:group", "Groups of a tenant and their members."),
     "keys": ("tenantlab.cli.keys:keys", "Token-signing keys: list and rotate."),
     "portal": ("tenantlab.cli.portal:portal", "The admin center's local administrator."),
     "daemon": ("tenantlab.cli.daemon:daemon", "Run the daemon app (MSAL + Graph or ToDo API)."),

@@ -68,6 +68,12 @@ app.add_command(federated)
     help="api.requestedAccessTokenVersion of tokens issued for this app (default: null = v1).",
 )
 @click.option("--idtyp", is_flag=True, help="Add the idtyp optional claim to access tokens.")
+@click.option(
+    "--group-claims",
+    "group_membership_claims",
+    type=click.Choice(["None", "SecurityGroup", "All", "ApplicationGroup"]),
+    help="groupMembershipClaims: which groups the app's access tokens name (`groups` claim).",
+)
 @click.option("--app-id", help="A fixed appId (client id, GUID); default: a new one.")
 @click.option("--description")
 @tenant_option
@@ -80,6 +86,7 @@ def create(
     identifier_uris: tuple[str, ...],
     token_version: str | None,
     idtyp: bool,
+    group_membership_claims: str | None,
     app_id: str | None,
     description: str | None,
     tenant: str | None,
@@ -98,6 +105,12 @@ def create(
         app_id=app_id,
         description=description,
     )
+    if group_membership_claims is not None:
+        created = platform.directory.update_application(
+            tenant=t.id,
+            app=created.id,
+            changes={"groupMembershipClaims": group_membership_claims},
+        )
     if as_json:
         print_json(application_document(platform.directory, created))
         return

@@ -25,6 +25,7 @@ UPDATABLE = (
     "api",
     "optionalClaims",
     "requiredResourceAccess",
+    "groupMembershipClaims",
 )
 
 
@@ -40,6 +41,7 @@ def snapshot(app: Application) -> dict[str, Any]:
         "RequestedAccessTokenVersion": app.requested_access_token_version,
         "OptionalClaims": app.optional_claims,
         "RequiredResourceAccess": [r["resourceAppId"] for r in app.required_resource_access],
+        "GroupMembershipClaims": app.group_membership_claims,
     }
 
 
@@ -259,6 +261,10 @@ class ApplicationsMixin(DirectoryBase):
                     )
             if "optionalClaims" in changes:
                 found.optional_claims = validation.optional_claims(changes["optionalClaims"])
+            if "groupMembershipClaims" in changes:
+                found.group_membership_claims = validation.group_membership_claims(
+                    changes["groupMembershipClaims"]
+                )
             if "requiredResourceAccess" in changes:
                 found.required_resource_access = _required_resource_access(
                     changes["requiredResourceAccess"]

@@ -18,11 +18,24 @@ from sqlalchemy.orm import Session
 from tenantlab.directory import audits, validation
 from tenantlab.directory._base import DirectoryBase
 from tenantlab.directory.audits import audited
-from tenantlab.directory.errors import Conflict, NotFound, ValidationFailed
+from tenantlab.directory.errors import (
+    Conflict,
+    NotFound,
+    ServicePrincipalNotFound,
+    ValidationFailed,
+)
+from tenantlab.directory.principals import (
+    PrincipalsMixin,
+    assignment_id,
+    chosen_role,
+    roles_of,
+)
 from tenantlab.ids import is_guid, new_guid, normalize_guid
 from tenantlab.storage.database import bump_revision
 from tenantlab.storage.schema import (
     Group,
+    GroupAppRoleAssignment,
+    ServicePrincipal,
     TenantDomain,
 )
 
@@ -274,3 +287,109 @@ class GroupsMixin(DirectoryBase):
             self._audit(session, audits.DELETE_GROUP, t.id, group_target(group))
             session.execute(delete(Group).where(Group.id == group.id))
             bump_revision(session)
+
+    # -- app roles assigned to groups ----------------------------------------------------------
+
+    @audited(audits.ADD_GROUP_APP_ROLE)
+    def assign_app_role_to_group(
+        self, *, tenant: str, group: str, resource: str, role: str
+    ) -> GroupAppRoleAssignment:
+        """Assign one of `resource`'s app roles (allowed for users) to a group: its direct
+        members' delegated tokens for that resource carry the role. Idempotent."""
+        with self.db.session() as session:
+            t = self._tenant(session, tenant)
+            found = self._group(session, t.id, group)
+            resource_sp = _resource(session, t.id, resource)
+            chosen = chosen_role(session, resource_sp, role)
+            if "User" not in chosen["allowedMemberTypes"]:
+                raise ValidationFailed(
+                    f"app role '{chosen['value']}' is for applications only (allowedMemberTypes "
+                    "lacks 'User'); it cannot be assigned to a group"
+                )
+            existing = session.scalar(
+                select(GroupAppRoleAssignment).where(
+                    GroupAppRoleAssignment.group_id == found.id,
+                    GroupAppRoleAssignment.resource_id == resource_sp.id,
+                    GroupAppRoleAssignment.app_role_id == chosen["id"],
+                )
+            )
+            if existing is not None:
+                return existing
+            assignment = GroupAppRoleAssignment(
+                id=assignment_id(found.id),
+                tenant_id=t.id,
+                group_id=found.id,
+                resource_id=resource_sp.id,
+                app_role_id=chosen["id"],
+                created_at=self.clock.now(),
+            )
+            session.add(assignment)
+            self._audit_group_role(session, audits.ADD_GROUP_APP_ROLE, found, resource_sp, chosen)
+            bump_revision(session)
+            return assignment
+
+    @audited(audits.REMOVE_GROUP_APP_ROLE)
+    def remove_group_app_role(self, *, tenant: str, group: str, assignment: str) -> None:
+        with self.db.session() as session:
+            t = self._tenant(session, tenant)
+            found = self._group(session, t.id, group)
+            row = session.get(GroupAppRoleAssignment, assignment)
+            if row is None or row.group_id != found.id:
+                raise NotFound(f"no app role assignment {assignment} on group {found.id}")
+            resource_sp = session.get(ServicePrincipal, row.resource_id)
+            if resource_sp is not None:
+                role = next(
+                    (r for r in roles_of(session, resource_sp) if r["id"] == row.app_role_id),
+                    {"id": row.app_role_id},
+                )
+                self._audit_group_role(
+                    session, audits.REMOVE_GROUP_APP_ROLE, found, resource_sp, role
+                )
+            session.delete(row)
+            bump_revision(session)
+
+    def group_app_role_assignments(
+        self, *, tenant: str, group: str
+    ) -> list[tuple[GroupAppRoleAssignment, Group, ServicePrincipal]]:
+        with self.db.session() as session:
+            t = self._tenant(session, tenant)
+            found = self._group(session, t.id, group)
+            rows = session.execute(
+                select(GroupAppRoleAssignment, ServicePrincipal)
+                .join(ServicePrincipal, ServicePrincipal.id == GroupAppRoleAssignment.resource_id)
+                .where(GroupAppRoleAssignment.group_id == found.id)
+                .order_by(GroupAppRoleAssignment.created_at, GroupAppRoleAssignment.id)
+            ).all()
+            return [(assignment, found, sp) for assignment, sp in rows]
+
+    def _audit_group_role(
+        self,
+        session: Session,
+        activity: audits.Activity,
+        group: Group,
+        resource_sp: ServicePrincipal,
+        role: dict[str, Any],
+    ) -> None:
+        adding = activity.operation_type == "Assign"
+        pairs = (("AppRole.Id", role.get("id")), ("AppRole.Value", role.get("value")))
+        self._audit(
+            session,
+            activity,
+            group.tenant_id,
+            audits.Target(
+                group.id,
+                group.display_name,
+                modified=tuple((n, None, v) if adding else (n, v, None) for n, v in pairs),
+            ),
+            audits.Target(resource_sp.id, resource_sp.display_name, type="ServicePrincipal"),
+            details={"ResourceAppId": resource_sp.app_id},
+        )
+
+
+def _resource(session: Session, tenant_id: str, key: str) -> ServicePrincipal:
+    sp = PrincipalsMixin._resource_principal(session, tenant_id, key)
+    if sp is None:
+        raise ServicePrincipalNotFound(
+            f"no resource '{key}' in this tenant (use its appId or identifierUri)"
+        )
+    return sp

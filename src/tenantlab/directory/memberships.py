@@ -23,7 +23,14 @@ from tenantlab.directory.errors import Conflict, NotFound, ValidationFailed
 from tenantlab.directory.groups import UNIFIED, GroupNotFound, GroupsMixin
 from tenantlab.ids import is_guid, normalize_guid
 from tenantlab.storage.database import bump_revision
-from tenantlab.storage.schema import Group, GroupMember, GroupOwner, ServicePrincipal, User
+from tenantlab.storage.schema import (
+    Group,
+    GroupMember,
+    GroupOwner,
+    ServicePrincipal,
+    TenantDomain,
+    User,
+)
 
 USER, SERVICE_PRINCIPAL, GROUP = "user", "servicePrincipal", "group"
 SELF_MEMBER = "A group cannot be added as a member of itself."
@@ -92,8 +99,9 @@ class MembershipsMixin(GroupsMixin):
     # -- members and owners --------------------------------------------------------------------
 
     def _directory_object(self, session: Session, tenant_id: str, key: str) -> DirectoryObject:
-        """A user, service principal or group of the tenant: by object id; for the CLI also by
-        userPrincipalName, a group's or service principal's name, or an appId."""
+        """A user, service principal or group of the tenant: by object id; for the CLI and seed
+        files also by userPrincipalName (or its alias on the initial domain), a group's or
+        service principal's name, or an appId."""
         if is_guid(key):
             guid = normalize_guid(key)
             rows = (
@@ -132,6 +140,19 @@ class MembershipsMixin(GroupsMixin):
             )
             if len(sps) == 1:
                 return DirectoryObject(SERVICE_PRINCIPAL, sps[0])
+            # `adele`: adele@{the tenant's initial domain}, as the CLI and seed files write it.
+            domain = session.scalar(
+                select(TenantDomain.name).where(
+                    TenantDomain.tenant_id == tenant_id, TenantDomain.is_initial.is_(True)
+                )
+            )
+            user = session.scalar(
+                select(User).where(
+                    User.tenant_id == tenant_id, User.upn_key == f"{key}@{domain}".lower()
+                )
+            )
+            if user is not None:
+                return DirectoryObject(USER, user)
         raise DirectoryObjectNotFound(
             f"Resource '{key}' does not exist or one of its queried reference-property objects "
             "are not present."

@@ -38,6 +38,26 @@ def assignment_id(principal_id: str) -> str:
     return b64url(uuid.UUID(principal_id).bytes + uuid.uuid4().bytes[:8])
 
 
+def roles_of(session: Session, sp: ServicePrincipal) -> list[dict[str, Any]]:
+    """A service principal's app roles: its own (first-party) or its application's."""
+    if sp.application_id is None:
+        return list(sp.app_roles)
+    app = session.get(Application, sp.application_id)
+    return list(app.app_roles) if app else []
+
+
+def chosen_role(session: Session, resource_sp: ServicePrincipal, role: str) -> dict[str, Any]:
+    """The resource's app role named by `role` (its id, or its value case-insensitively)."""
+    roles = roles_of(session, resource_sp)
+    chosen = next((r for r in roles if r["id"] == role or r["value"].lower() == role.lower()), None)
+    if chosen is None:
+        names = ", ".join(r["value"] for r in roles) or "none"
+        raise AppRoleNotFound(
+            f"'{resource_sp.display_name}' has no app role '{role}' (it has: {names})"
+        )
+    return chosen
+
+
 class PrincipalsMixin(DirectoryBase):
     # -- service principals ------------------------------------------------------------------
 
@@ -226,15 +246,7 @@ class PrincipalsMixin(DirectoryBase):
                 raise ServicePrincipalNotFound(
                     f"no resource '{resource}' in this tenant (use its appId or identifierUri)"
                 )
-            roles = self._roles_of(session, resource_sp)
-            chosen = next(
-                (r for r in roles if r["id"] == role or r["value"].lower() == role.lower()), None
-            )
-            if chosen is None:
-                names = ", ".join(r["value"] for r in roles) or "none"
-                raise AppRoleNotFound(
-                    f"'{resource_sp.display_name}' has no app role '{role}' (it has: {names})"
-                )
+            chosen = chosen_role(session, resource_sp, role)
             if "Application" not in chosen["allowedMemberTypes"]:
                 raise ValidationFailed(
                     f"app role '{chosen['value']}' is for users only (allowedMemberTypes "
@@ -319,10 +331,7 @@ class PrincipalsMixin(DirectoryBase):
         return self._ensure_service_principal(session, tenant, app.app_id, create=False)
 
     def _roles_of(self, session: Session, sp: ServicePrincipal) -> list[dict[str, Any]]:
-        if sp.application_id is None:
-            return list(sp.app_roles)
-        app = session.get(Application, sp.application_id)
-        return list(app.app_roles) if app else []
+        return roles_of(session, sp)
 
     @audited(audits.REMOVE_APP_ROLE_ASSIGNMENT)
     def revoke_app_role_assignment(self, *, tenant: str, assignment_id: str) -> None:

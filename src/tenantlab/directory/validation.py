@@ -301,6 +301,27 @@ def optional_claims(value: Any) -> dict[str, Any]:
     return result
 
 
+GROUP_MEMBERSHIP_CLAIMS = ("None", "SecurityGroup", "DirectoryRole", "ApplicationGroup", "All")
+
+
+def group_membership_claims(value: Any) -> str | None:
+    """An application's groupMembershipClaims: None, or values of the manifest's set joined by
+    commas ("SecurityGroup, DirectoryRole"), in Entra's spelling whatever the case given."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed("groupMembershipClaims must be a string such as 'SecurityGroup'")
+    known = {v.lower(): v for v in GROUP_MEMBERSHIP_CLAIMS}
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    for part in parts:
+        if part.lower() not in known:
+            raise ValidationFailed(
+                f"groupMembershipClaims '{part}' is not one of "
+                + ", ".join(GROUP_MEMBERSHIP_CLAIMS)
+            )
+    return ", ".join(dict.fromkeys(known[p.lower()] for p in parts)) or None
+
+
 def federated_credential(
     *, name: str, issuer: str, subject: str, audiences: list[str]
 ) -> tuple[str, str, str, list[str]]:

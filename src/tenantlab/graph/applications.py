@@ -36,6 +36,7 @@ MODELLED = frozenset(
         "api",
         "optionalClaims",
         "requiredResourceAccess",
+        "groupMembershipClaims",
     }
 )
 # Declared by Graph but not modelled by tenantlab: accepted and ignored, so real scripts run.
@@ -119,11 +120,18 @@ def create_application(request: GraphRequest) -> Result:
         description=body.get("description"),
         create_service_principal=False,  # Graph leaves that to POST /servicePrincipals
     )
-    if body.get("keyCredentials"):
+    if body.get("keyCredentials") or body.get("groupMembershipClaims") is not None:
         try:
-            directory.replace_key_credentials(
-                tenant=request.tenant, app=app.id, entries=body["keyCredentials"]
-            )
+            if body.get("keyCredentials"):
+                directory.replace_key_credentials(
+                    tenant=request.tenant, app=app.id, entries=body["keyCredentials"]
+                )
+            if body.get("groupMembershipClaims") is not None:
+                app = directory.update_application(
+                    tenant=request.tenant,
+                    app=app.id,
+                    changes={"groupMembershipClaims": body["groupMembershipClaims"]},
+                )
         except Exception:
             directory.delete_application(tenant=request.tenant, app=app.id)
             raise

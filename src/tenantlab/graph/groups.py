@@ -14,11 +14,18 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tenantlab.directory import DirectoryObject, DirectoryObjectNotFound, GroupNotFound
+from tenantlab.directory import (
+    DirectoryObject,
+    DirectoryObjectNotFound,
+    GroupNotFound,
+    NotFound,
+    ServicePrincipalNotFound,
+)
 from tenantlab.directory.queries import Page
 from tenantlab.graph.errors import InvalidRequest
 from tenantlab.graph.odata import list_options, parse_top
 from tenantlab.graph.routing import (
+    ASSIGNMENTS_WRITE,
     GraphRequest,
     Result,
     Route,
@@ -30,6 +37,7 @@ from tenantlab.graph.routing import (
 )
 from tenantlab.graph.service_principals import addressed_principal
 from tenantlab.graph.shapes.groups import GROUP, choose_objects, directory_object_json
+from tenantlab.graph.shapes.permissions import app_role_assignment_json
 from tenantlab.graph.users import collection_page, count_of, entity_context
 from tenantlab.ids import is_guid, normalize_guid
 from tenantlab.storage.schema import Group
@@ -357,6 +365,60 @@ def check_member_groups(kind: str) -> Callable[[GraphRequest], Result]:
     return handler
 
 
+# -- app roles assigned to groups ------------------------------------------------------------------
+
+ASSIGNMENT_PROPERTIES = frozenset({"principalId", "resourceId", "appRoleId", "principalType"})
+
+
+def list_group_assignments(request: GraphRequest) -> Result:
+    group = _group(request)
+    rows = request.platform.directory.group_app_role_assignments(
+        tenant=request.tenant, group=group.id
+    )
+    values = [app_role_assignment_json(a, principal=g, resource=sp) for a, g, sp in rows]
+    context = request.context(f"groups('{group.id}')/appRoleAssignments")
+    return Result(body={"@odata.context": context, "value": values})
+
+
+def create_group_assignment(request: GraphRequest) -> Result:
+    group = _group(request)
+    body = request.json()
+    reject_unknown(body, ASSIGNMENT_PROPERTIES)
+    for name in ("principalId", "resourceId", "appRoleId"):
+        value = body.get(name)
+        if not isinstance(value, str) or not is_guid(value):
+            raise InvalidRequest(
+                f"Invalid value specified for property '{name}' of resource 'AppRoleAssignment'."
+            )
+    if normalize_guid(body["principalId"]) != group.id:
+        raise InvalidRequest("The principalId must be the id of the group in the request URL.")
+    directory = request.platform.directory
+    try:
+        assignment = directory.assign_app_role_to_group(
+            tenant=request.tenant,
+            group=group.id,
+            resource=object_id(body["resourceId"]),
+            role=normalize_guid(body["appRoleId"]),
+        )
+    except ServicePrincipalNotFound:
+        raise not_found(body["resourceId"]) from None
+    resource = directory.get_service_principal(tenant=request.tenant, key=assignment.resource_id)
+    document = {"@odata.context": request.context("appRoleAssignments/$entity")}
+    document.update(app_role_assignment_json(assignment, principal=group, resource=resource))
+    return Result(status=201, body=document)
+
+
+def delete_group_assignment(request: GraphRequest) -> Result:
+    group = _group(request)
+    try:
+        request.platform.directory.remove_group_app_role(
+            tenant=request.tenant, group=group.id, assignment=request.match["sub"]
+        )
+    except NotFound:
+        raise not_found(request.match["sub"]) from None
+    return Result(status=204)
+
+
 _G = "/groups/{key}"
 _PATHS = {
     "user": "/users/{key}",
@@ -417,6 +479,15 @@ ROUTES: list[Route] = [
     route("DELETE", _G + r"/members/{sub}/\$ref", remove_member, MEMBERS_WRITE, "groups"),
     route("GET", _G + "/transitiveMembers", list_transitive_members, GROUPS_READ, "groups"),
     route("GET", _G + "/owners", list_owners, GROUPS_READ, "groups"),
+    route("GET", _G + "/appRoleAssignments", list_group_assignments, GROUPS_READ, "groups"),
+    route("POST", _G + "/appRoleAssignments", create_group_assignment, ASSIGNMENTS_WRITE, "groups"),
+    route(
+        "DELETE",
+        _G + "/appRoleAssignments/{sub}",
+        delete_group_assignment,
+        ASSIGNMENTS_WRITE,
+        "groups",
+    ),
     route("POST", _G + r"/owners/\$ref", add_owner, GROUPS_WRITE, "groups"),
     route("DELETE", _G + r"/owners/{sub}/\$ref", remove_owner, GROUPS_WRITE, "groups"),
     *_membership_routes(),

@@ -19,19 +19,20 @@ from typing import Any
 
 from tenantlab.clock import iso_z
 from tenantlab.config import ensure_private_dir, write_private_file
-from tenantlab.directory import Directory, UserNotFound, validation
+from tenantlab.directory import Directory, GroupNotFound, UserNotFound, validation
 from tenantlab.directory.errors import Conflict
 from tenantlab.ids import new_guid
 from tenantlab.platform import Platform
 from tenantlab.seed.spec import (
     AppSpec,
+    GroupSpec,
     ManagedIdentitySpec,
     RoleSpec,
     ScopeSpec,
     TenantSpec,
     UserSpec,
 )
-from tenantlab.storage.schema import Application, Tenant
+from tenantlab.storage.schema import Application, Group, Tenant
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,13 @@ class SeedApplier:
             self.user(found, spec, user)
         for identity in spec.managedIdentities:
             self.managed_identity(found, identity)
+        groups = []
+        for gi, group_spec in enumerate(spec.groups):
+            self.at = f"{at}.groups[{gi}]"
+            groups.append(self.group(found, group_spec))
+        for gi, (group, group_spec) in enumerate(zip(groups, spec.groups, strict=True)):
+            self.at = f"{at}.groups[{gi}]"  # members once every group exists (nesting)
+            self.group_links(found, group, group_spec)
         return found
 
     def managed_identity(self, tenant: Tenant, spec: ManagedIdentitySpec) -> None:
@@ -166,6 +174,12 @@ class SeedApplier:
                 description=spec.description,
                 app_id=spec.appId.lower() if spec.appId else None,
             )
+            if spec.groupMembershipClaims is not None:
+                app = d.update_application(
+                    tenant=tenant.id,
+                    app=app.id,
+                    changes={"groupMembershipClaims": spec.groupMembershipClaims},
+                )
             self.note(f"registered {app.display_name} (appId {app.app_id})")
         else:
             app = existing[0]
@@ -323,6 +337,60 @@ class SeedApplier:
             d.update_user(tenant=tenant.id, key=user.id, **changed)
             self.note(f"updated user {upn}: {', '.join(sorted(changed))}")
 
+    # -- groups ------------------------------------------------------------------------------
+
+    def group(self, tenant: Tenant, spec: GroupSpec) -> Group:
+        d = self.directory
+        try:
+            group = d.get_group(tenant=tenant.id, key=spec.displayName)
+        except GroupNotFound:
+            group = d.create_group(
+                tenant=tenant.id,
+                display_name=spec.displayName,
+                mail_nickname=spec.nickname,
+                description=spec.description,
+                group_types=spec.groupTypes,
+                mail_enabled=spec.unified if spec.mailEnabled is None else spec.mailEnabled,
+                security_enabled=(
+                    not spec.unified if spec.securityEnabled is None else spec.securityEnabled
+                ),
+            )
+            self.note(f"created group {group.display_name} ({group.id})")
+            return group
+        changes: dict[str, Any] = {}
+        if spec.description is not None and spec.description != group.description:
+            changes["description"] = spec.description
+        if spec.mailNickname is not None and spec.mailNickname != group.mail_nickname:
+            changes["mail_nickname"] = spec.mailNickname
+        if spec.securityEnabled is not None and spec.securityEnabled != group.security_enabled:
+            changes["security_enabled"] = spec.securityEnabled
+        if changes:
+            group = d.update_group(tenant=tenant.id, key=group.id, **changes)
+            self.note(f"updated group {group.display_name}: {', '.join(sorted(changes))}")
+        return group
+
+    def group_links(self, tenant: Tenant, group: Group, spec: GroupSpec) -> None:
+        """Members, owners and app roles the file lists and the group lacks (additive)."""
+        d = self.directory
+        members = {m.id for m in d.group_members(tenant=tenant.id, group=group.id)}
+        for key in spec.members:
+            obj = d.get_directory_object(tenant=tenant.id, key=key)
+            if obj.id not in members:
+                d.add_group_member(tenant=tenant.id, group=group.id, member=obj.id)
+                members.add(obj.id)
+                self.note(f"added {obj.display_name} to group {group.display_name}")
+        owners = {o.id for o in d.group_owners(tenant=tenant.id, group=group.id)}
+        for key in spec.owners:
+            obj = d.get_directory_object(tenant=tenant.id, key=key)
+            if obj.id not in owners:
+                d.add_group_owner(tenant=tenant.id, group=group.id, owner=obj.id)
+                owners.add(obj.id)
+                self.note(f"made {obj.display_name} an owner of group {group.display_name}")
+        for role in spec.appRoles:
+            d.assign_app_role_to_group(
+                tenant=tenant.id, group=group.id, resource=role.resource, role=role.role
+            )
+
 
 def _epoch(when: dt.datetime) -> float:
     """A date without a zone in the file means UTC, as Graph's dates do."""
@@ -398,6 +466,10 @@ def _app_changes(app: Application, spec: AppSpec) -> dict[str, Any]:
         claims = validation.optional_claims(spec.optionalClaims)
         if claims != app.optional_claims:
             changes["optionalClaims"] = spec.optionalClaims
+    if "groupMembershipClaims" in given:
+        setting = validation.group_membership_claims(spec.groupMembershipClaims)
+        if setting != app.group_membership_claims:
+            changes["groupMembershipClaims"] = setting
     roles = _merge_roles(list(app.app_roles), spec.roles)
     if roles != list(app.app_roles):
         changes["appRoles"] = roles

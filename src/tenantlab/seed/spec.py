@@ -88,6 +88,7 @@ class AppSpec(_Spec):
     identifierUris: list[str] | None = None
     requestedAccessTokenVersion: Literal[1, 2] | None = None
     optionalClaims: dict[str, Any] | None = None
+    groupMembershipClaims: str | None = None
     assignmentRequired: bool | None = None
     roles: list[RoleSpec] = []
     scopes: list[ScopeSpec] = []
@@ -126,6 +127,34 @@ class UserSpec(_Spec):
     password: str | None = None
 
 
+class GroupRoleSpec(_Spec):
+    resource: str  # appId or identifierUri of the API
+    role: str  # the app role's value or id (allowed for users)
+
+
+class GroupSpec(_Spec):
+    """A group; `members` and `owners` name users (userPrincipalName, or the alias on the initial
+    domain), groups (displayName) and apps (displayName or appId: their service principals)."""
+
+    displayName: str
+    mailNickname: str | None = None
+    description: str | None = None
+    groupTypes: list[str] = []
+    securityEnabled: bool | None = None
+    mailEnabled: bool | None = None
+    members: list[str] = []
+    owners: list[str] = []
+    appRoles: list[GroupRoleSpec] = []
+
+    @property
+    def unified(self) -> bool:
+        return "Unified" in self.groupTypes
+
+    @property
+    def nickname(self) -> str:
+        return self.mailNickname or "".join(self.displayName.split())
+
+
 class ManagedIdentitySpec(_Spec):
     name: str
     type: Literal["SystemAssigned", "UserAssigned"] = "UserAssigned"
@@ -141,6 +170,7 @@ class TenantSpec(_Spec):
     domains: list[str] = []
     apps: list[AppSpec] = []
     users: list[UserSpec] = []
+    groups: list[GroupSpec] = []
     managedIdentities: list[ManagedIdentitySpec] = []
 
     @property
@@ -241,6 +271,7 @@ class _Checker:
                     domains_seen[ok] = where
             self._apps(at, tenant)
             self._users(at, tenant)
+            self._groups(at, tenant)
             self._managed_identities(at, tenant)
         return self.problems
 
@@ -290,6 +321,12 @@ class _Checker:
                     uris[concrete.lower()] = ap
             if app.optionalClaims is not None:
                 self.run(f"{ap}.optionalClaims", validation.optional_claims, app.optionalClaims)
+            if app.groupMembershipClaims is not None:
+                self.run(
+                    f"{ap}.groupMembershipClaims",
+                    validation.group_membership_claims,
+                    app.groupMembershipClaims,
+                )
             self._claims(f"{ap}.roles", [(r.value, r.id) for r in app.roles], "appRole")
             self._claims(f"{ap}.scopes", [(s.value, s.id) for s in app.scopes], "scope")
             self._secrets(ap, app)
@@ -347,6 +384,30 @@ class _Checker:
         for si, scope in enumerate(grant.scopes):
             if offered_scopes is not None and scope.lower() not in offered_scopes:
                 self.fail(f"{at}.scopes[{si}]", f"'{grant.resource}' exposes no scope '{scope}'")
+
+    def _groups(self, at: str, tenant: TenantSpec) -> None:
+        from tenantlab.directory.groups import mail_nickname
+
+        names: dict[str, str] = {}
+        for gi, group in enumerate(tenant.groups):
+            gp = f"{at}.groups[{gi}]"
+            name = self.run(f"{gp}.displayName", validation.display_name, group.displayName)
+            if name and name.lower() in names:
+                self.fail(
+                    f"{gp}.displayName", f"'{name}' is also the name of {names[name.lower()]}"
+                )
+            elif name:
+                names[name.lower()] = gp
+            self.run(f"{gp}.mailNickname", mail_nickname, group.nickname)
+            if any(t != "Unified" for t in group.groupTypes):
+                self.fail(f"{gp}.groupTypes", "use [] (a security group) or ['Unified']")
+            if group.unified and group.mailEnabled is False:
+                self.fail(f"{gp}.mailEnabled", "a Microsoft 365 group is mail-enabled")
+            if not group.unified and group.mailEnabled:
+                self.fail(f"{gp}.mailEnabled", "only Microsoft 365 groups are mail-enabled")
+            for mi, member in enumerate(group.members):
+                if member.strip().lower() == (name or "").lower():
+                    self.fail(f"{gp}.members[{mi}]", "a group cannot be a member of itself")
 
     def _users(self, at: str, tenant: TenantSpec) -> None:
         domains = {tenant.initial_domain, *(d.strip().lower() for d in tenant.domains)}

@@ -374,6 +374,15 @@ class GroupAppRoleAssignment(Base):
     app_role_id: Mapped[str] = mapped_column(GUID)
     created_at: Mapped[float] = mapped_column(Float)
 
+    @property
+    def principal_id(self) -> str:
+        """Graph's name for the group, as on every appRoleAssignment."""
+        return self.group_id
+
+    @property
+    def principal_type(self) -> str:
+        return "Group"
+
 
 class SigningKey(Base):
     """A token-signing key: its certificate in clear (the JWKS needs nothing else) and its private

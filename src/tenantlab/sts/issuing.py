@@ -19,6 +19,7 @@ from tenantlab.keys import KeyStore
 from tenantlab.sts import errors
 from tenantlab.sts.claims import EXPIRES_IN, access_token_claims
 from tenantlab.sts.clientauth import AuthenticatedClient
+from tenantlab.sts.group_claims import add_group_claims
 from tenantlab.sts.snapshot import DirectoryCache, ResourceEntry, TenantSnapshot
 from tenantlab.sts.urls import Endpoints
 
@@ -142,5 +143,13 @@ class TokenIssuer:
             requested_identifier=canonical,
             roles=roles,
             now=now,
+        )
+        add_group_claims(
+            claims,
+            endpoints=self.endpoints,
+            snapshot=snapshot,
+            resource=resource,
+            subject_id=caller.client.service_principal_id,
+            subject_kind="servicePrincipals",
         )
         return self.sign(snapshot, resource, canonical, claims)

@@ -18,6 +18,9 @@ from tenantlab.storage.schema import (
     Application,
     AppRoleAssignment,
     FederatedIdentityCredential,
+    Group,
+    GroupAppRoleAssignment,
+    GroupMember,
     KeyCredential,
     PasswordCredential,
     ServicePrincipal,
@@ -35,6 +38,9 @@ class TenantParts:
     certificates: list[KeyCredential]
     federated: list[FederatedIdentityCredential]
     assignments: list[tuple[str, str, str]]  # principal SP id, resource SP id, app role id
+    groups: list[tuple[str, bool]]  # group id, securityEnabled
+    memberships: list[tuple[str, str]]  # member id, group id (direct)
+    group_assignments: list[tuple[str, str, str]]  # group id, resource SP id, app role id
 
 
 def tenant_aliases(session: Session) -> dict[str, str]:
@@ -83,6 +89,30 @@ def tenant_parts(session: Session, tenant_id: str) -> TenantParts | None:
                     AppRoleAssignment.resource_id,
                     AppRoleAssignment.app_role_id,
                 ).where(AppRoleAssignment.tenant_id == tenant.id)
+            )
+        ],
+        groups=[
+            (str(g), bool(s))
+            for g, s in session.execute(
+                select(Group.id, Group.security_enabled).where(Group.tenant_id == tenant.id)
+            )
+        ],
+        memberships=[
+            (str(m), str(g))
+            for m, g in session.execute(
+                select(GroupMember.member_id, GroupMember.group_id).where(
+                    GroupMember.tenant_id == tenant.id
+                )
+            )
+        ],
+        group_assignments=[
+            (str(g), str(r), str(a))
+            for g, r, a in session.execute(
+                select(
+                    GroupAppRoleAssignment.group_id,
+                    GroupAppRoleAssignment.resource_id,
+                    GroupAppRoleAssignment.app_role_id,
+                ).where(GroupAppRoleAssignment.tenant_id == tenant.id)
             )
         ],
     )

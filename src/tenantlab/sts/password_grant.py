@@ -45,6 +45,7 @@ from tenantlab.sts.errors import (
     user_disabled,
 )
 from tenantlab.sts.grants import OIDC_SCOPES
+from tenantlab.sts.group_claims import add_group_claims, roles_through_groups
 from tenantlab.sts.issuing import IssuedToken, TokenIssuer, TokenRequest, note_resource
 from tenantlab.sts.lockout import InProcessLockouts, LockoutCounters
 from tenantlab.sts.snapshot import ClientEntry, ResourceEntry, TenantSnapshot
@@ -227,6 +228,15 @@ class PasswordGrant:
             user,
             scopes,
             request.now,
+            roles_through_groups(snapshot, user.id, resource),
+        )
+        add_group_claims(
+            claims,
+            endpoints=self.issuer.endpoints,
+            snapshot=snapshot,
+            resource=resource,
+            subject_id=user.id,
+            subject_kind="users",
         )
         return self.issuer.sign(snapshot, resource, canonical, claims)
 
@@ -241,8 +251,11 @@ def delegated_claims(
     user: SignedInUser,
     scopes: list[str],
     now: float,
+    roles: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """A user's access token in Entra's v2 or v1 shape (the resource's token version decides)."""
+    """A user's access token in Entra's v2 or v1 shape (the resource's token version decides).
+
+    `roles`: the resource's app roles assigned to the user's groups (omitted when none)."""
     issued = int(now)
     # `sub` is pairwise: the same user has a different `sub` in every client app.
     sub = b64url(hashlib.sha256(f"{user.id}:{client_app_id}".encode()).digest())
@@ -262,6 +275,7 @@ def delegated_claims(
             "oid": user.id,
             "preferred_username": user.upn,
             "rh": refresh_handle(tenant_id, client_app_id, resource.app_id),
+            **({"roles": list(roles)} if roles else {}),
             "scp": " ".join(scopes),
             "sub": sub,
             "tid": tenant_id,
@@ -285,6 +299,7 @@ def delegated_claims(
         name=user.display_name,
         oid=user.id,
         rh=refresh_handle(tenant_id, client_app_id, resource.app_id),
+        **({"roles": list(roles)} if roles else {}),
         scp=" ".join(scopes),
         sub=sub,
         tid=tenant_id,

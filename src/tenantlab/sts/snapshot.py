@@ -89,6 +89,31 @@ class ResourceEntry:
     aud_use_guid: bool  # optional claim `aud` with `use_guid`
     assignment_required: bool
     identifiers: tuple[str, ...]  # as registered: identifierUris / servicePrincipalNames
+    # Its application's groupMembershipClaims (None, SecurityGroup, All, ApplicationGroup, ...),
+    # and whether its `groups` optional access-token claim says `emit_as_roles`.
+    group_membership_claims: str | None = None
+    groups_as_roles: bool = False
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """The tenant's groups as tokens need them: who is directly in what, which groups are
+    security groups, which are assigned to which resource, with which role values."""
+
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # member id -> group ids
+    security: frozenset[str] = frozenset()
+    roles: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (group, res)
+    assigned: dict[str, frozenset[str]] = field(default_factory=dict)  # resource SP -> groups
+
+    def transitive(self, object_id: str) -> set[str]:
+        """Every group `object_id` is in, through nested groups; cycle-safe."""
+        found: set[str] = set()
+        frontier = [object_id]
+        while frontier:
+            parents = [g for m in frontier for g in self.parents.get(m, ())]
+            frontier = [g for g in dict.fromkeys(parents) if g not in found and g != object_id]
+            found.update(frontier)
+        return found
 
 
 @dataclass(frozen=True)
@@ -103,6 +128,7 @@ class TenantSnapshot:
     resources: dict[str, tuple[ResourceEntry, str]]
     roles: dict[tuple[str, str], tuple[str, ...]]  # (client SP, resource SP) -> role values
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)  # of the password grant
+    groups: GroupFacts = field(default_factory=GroupFacts)
     built_at: float = field(default_factory=time.monotonic)
 
     @property
@@ -284,6 +310,12 @@ def _assemble(revision: int, parts: loader.TenantParts) -> TenantSnapshot:
             ),
             assignment_required=sp.app_role_assignment_required,
             identifiers=tuple(dict.fromkeys(str(i) for i in identifiers)),
+            group_membership_claims=None if app is None else app.group_membership_claims,
+            groups_as_roles=any(
+                c.get("name") == "groups"
+                and "emit_as_roles" in (c.get("additionalProperties") or [])
+                for c in optional
+            ),
         )
         for identifier in entry.identifiers:
             resources.setdefault(identifier.lower(), (entry, identifier))
@@ -307,6 +339,26 @@ def _assemble(revision: int, parts: loader.TenantParts) -> TenantSnapshot:
         resources=resources,
         roles={key: tuple(sorted(values)) for key, values in granted.items()},
         lockout=LockoutPolicy.of(parts.tenant),
+        groups=_group_facts(parts, role_names),
+    )
+
+
+def _group_facts(parts: loader.TenantParts, role_names: dict[str, dict[str, str]]) -> GroupFacts:
+    parents: dict[str, list[str]] = {}
+    for member_id, group_id in parts.memberships:
+        parents.setdefault(member_id, []).append(group_id)
+    roles: dict[tuple[str, str], set[str]] = {}
+    assigned: dict[str, set[str]] = {}
+    for group_id, resource_id, role_id in parts.group_assignments:
+        assigned.setdefault(resource_id, set()).add(group_id)
+        value = role_names.get(resource_id, {}).get(role_id)
+        if value is not None:
+            roles.setdefault((group_id, resource_id), set()).add(value)
+    return GroupFacts(
+        parents={member: tuple(groups) for member, groups in parents.items()},
+        security=frozenset(g for g, security in parts.groups if security),
+        roles={key: tuple(sorted(values)) for key, values in roles.items()},
+        assigned={resource: frozenset(groups) for resource, groups in assigned.items()},
     )
 
 
@@ -315,6 +367,7 @@ __all__ = [
     "ClientEntry",
     "DirectoryCache",
     "FederatedEntry",
+    "GroupFacts",
     "PasswordEntry",
     "ResourceEntry",
     "TenantIndex",

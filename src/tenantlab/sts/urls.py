@@ -38,6 +38,11 @@ class Endpoints:
             return urlsplit(MICROSOFT_GRAPH_ORIGIN).netloc
         return self.netloc
 
+    @property
+    def graph_origin(self) -> str:
+        """Graph's origin, for links tokens carry (the groups overage's getMemberObjects)."""
+        return f"{urlsplit(self.origin).scheme}://{self.graph_host}"
+
     def names_graph(self, identifier: str) -> bool:
         """Whether a resource identifier is our origin standing for Graph.
 

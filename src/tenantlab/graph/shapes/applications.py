@@ -92,7 +92,7 @@ APPLICATION: Shape[ApplicationFacts] = Shape(
         "createdDateTime": lambda f: iso_z(f.app.created_at),
         "displayName": _app("display_name"),
         "description": _app("description"),
-        "groupMembershipClaims": null,
+        "groupMembershipClaims": _app("group_membership_claims"),
         "identifierUris": lambda f: list(f.app.identifier_uris),
         "isDeviceOnlyAuthSupported": null,
         "isFallbackPublicClient": null,

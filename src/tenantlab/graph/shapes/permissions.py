@@ -9,13 +9,19 @@ from typing import Any
 
 from tenantlab.clock import iso_z
 from tenantlab.graph.shapes._shape import Shape, null
-from tenantlab.storage.schema import AppRoleAssignment, OAuth2PermissionGrant, ServicePrincipal
+from tenantlab.storage.schema import (
+    AppRoleAssignment,
+    Group,
+    GroupAppRoleAssignment,
+    OAuth2PermissionGrant,
+    ServicePrincipal,
+)
 
 
 @dataclass(frozen=True)
 class AssignmentFacts:
-    assignment: AppRoleAssignment
-    principal: ServicePrincipal
+    assignment: AppRoleAssignment | GroupAppRoleAssignment
+    principal: ServicePrincipal | Group
     resource: ServicePrincipal
 
 
@@ -53,9 +59,13 @@ OAUTH2_PERMISSION_GRANT: Shape[OAuth2PermissionGrant] = Shape(
 
 
 def app_role_assignment_json(
-    assignment: AppRoleAssignment, *, principal: ServicePrincipal, resource: ServicePrincipal
+    assignment: AppRoleAssignment | GroupAppRoleAssignment,
+    *,
+    principal: ServicePrincipal | Group,
+    resource: ServicePrincipal,
 ) -> dict[str, Any]:
-    """Admin consent to an app permission (`/servicePrincipals/{id}/appRoleAssignments`)."""
+    """Admin consent to an app permission (`/servicePrincipals/{id}/appRoleAssignments`), or an
+    app role assigned to a group (`/groups/{id}/appRoleAssignments`, principalType Group)."""
     return APP_ROLE_ASSIGNMENT.render(AssignmentFacts(assignment, principal, resource))
 
 
