@@ -31,7 +31,7 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -49,13 +49,7 @@ if TYPE_CHECKING:
     from tenantlab.platform import Platform
 
 ForgeKey = Literal["tenant", "foreign", "none", "hs256-with-public-key", "hs256-with-empty-key"]
-FORGE_KEYS: Final[tuple[ForgeKey, ...]] = (
-    "tenant",
-    "foreign",
-    "none",
-    "hs256-with-public-key",
-    "hs256-with-empty-key",
-)
+FORGE_KEYS: Final[tuple[ForgeKey, ...]] = get_args(ForgeKey)
 PublicKeyForm = Literal["pem", "der", "jwk"]
 TokenVersion = Literal[1, 2]
 
