@@ -158,6 +158,20 @@ def test_a_dead_endpoint_is_reported_as_such_never_as_secure(
     assert "Nothing was probed" in result.stderr
 
 
+def test_a_wrong_client_secret_fails_the_baseline_with_entras_error(
+    probe: Callable[..., Result],
+    todo_url: str,
+    tenantlab_tenant: LiveTenant,
+    todo_api: RegisteredApi,
+    daemon: RegisteredApp,
+) -> None:
+    options = arguments(tenantlab_tenant, todo_api, daemon)
+    result = probe(todo_url, *options, "--client-secret", "not-the-secret")
+    assert result.exit_code == 3
+    assert "the token service refused the client (AADSTS7000215:" in result.stderr
+    assert "not-the-secret" not in result.output
+
+
 def test_an_api_bound_to_another_tenant_fails_the_baseline(
     probe: Callable[..., Result],
     tenantlab_cloud: LiveCloud,
