@@ -212,7 +212,16 @@ def prepare_private_file(path: Path) -> None:
     """Make sure `path` exists with mode 0600, so a library that opens it later (SQLite) writes
     into an owner-only file. An existing file readable by others is made owner-only."""
     make_private_dirs(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    os.close(fd)
+    # Create it if missing, but never open an existing one: closing any descriptor of a file
+    # drops every POSIX lock this process holds on it, SQLite's included. A second Database on
+    # the same file in one process (a CLI command run in process, a test) then left the first
+    # one's connections unlocked, and another process closing its last connection deleted the
+    # WAL under them: each side went on with its own copy of the data.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)
     if os.stat(path).st_mode & 0o077:
         os.chmod(path, 0o600)

@@ -29,6 +29,14 @@ StsRegistration = Any
 PASSWORD = "Sign-In-Passw0rd!"
 PORTAL_PASSWORD = "Portal-Passw0rd!"
 
+READ_FILES = """
+import pathlib, sys
+for name in sys.argv[1:]:
+    path = pathlib.Path(name)
+    if path.exists():
+        sys.stdout.buffer.write(path.read_bytes())
+"""
+
 
 def _confidential(cloud: LiveCloud, tenant_id: str, client_id: str, credential: Any) -> Any:
     return msal.ConfidentialClientApplication(
@@ -216,11 +224,14 @@ def test_every_credential_kind_gives_exactly_one_sign_in(
     assert "Certificates and secrets management" in audited  # the secrets and the certificate
     # And the database files themselves (main file and write-ahead log), byte for byte.
     database_file = Path(str(cloud.platform.database.engine.url.database))
-    on_disk = b"".join(
-        p.read_bytes()
-        for p in (database_file, database_file.with_name(database_file.name + "-wal"))
-        if p.exists()
-    )
+    # Read in another process: closing a descriptor of the file here would drop the live
+    # server's SQLite locks (POSIX locks belong to the process; tests/unit/test_sqlite_locks.py).
+    on_disk = subprocess.run(
+        [sys.executable, "-c", READ_FILES, str(database_file), f"{database_file}-wal"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
     assert reg.daemon_app_id.encode() in on_disk  # the scan reads what the records hold
     for secret in [*secrets, assertion, PASSWORD, files.key_pem.decode(), *tokens]:
         assert secret not in stored
