@@ -12,6 +12,7 @@ from tenantlab.apiauth.errors import (
     InvalidToken,
     MissingToken,
 )
+from tenantlab.apiauth.groups import GraphGroups
 from tenantlab.apiauth.guard import (
     ApiGuard,
     Authenticator,
@@ -35,6 +36,7 @@ __all__ = [
     "AuthorityMetadata",
     "AuthorityUnavailable",
     "BearerAuthenticator",
+    "GraphGroups",
     "InsufficientScope",
     "InvalidToken",
     "KeySource",

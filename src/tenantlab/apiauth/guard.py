@@ -26,6 +26,7 @@ from fastapi.routing import APIRoute
 from starlette.responses import JSONResponse, Response
 
 from tenantlab.apiauth.errors import ApiAuthError, InsufficientScope, InvalidToken, MissingToken
+from tenantlab.apiauth.groups import GraphGroups
 from tenantlab.apiauth.principal import Principal
 from tenantlab.apiauth.validator import TokenValidator
 
@@ -95,8 +96,10 @@ class Authenticator(Protocol):
 class BearerAuthenticator:
     """Reads `Authorization: Bearer <token>` (RFC 6750 §2.1) and validates the token."""
 
-    def __init__(self, validator: TokenValidator) -> None:
+    def __init__(self, validator: TokenValidator, *, groups: GraphGroups | None = None) -> None:
+        """`groups`: resolve the groups overage from Graph, so `principal.groups` is complete."""
         self.validator = validator
+        self.groups = groups
         # Cap before decoding anything: uvicorn+httptools accepts megabyte headers (§4.5).
         self._max_header = validator.settings.max_token_length + len("Bearer ")
 
@@ -117,7 +120,10 @@ class BearerAuthenticator:
         token = token.strip(" ")
         if not token:
             raise InvalidToken("empty_bearer_token")
-        return await self.validator.validate(token)
+        principal = await self.validator.validate(token)
+        if self.groups is not None and principal.group_overage:
+            principal = await self.groups.resolve(principal)
+        return principal
 
 
 def error_response(error: ApiAuthError) -> Response:

@@ -14,6 +14,11 @@ class Principal:
     `is_app` follows Microsoft.Identity.Web's IsAppMakingRequest: `idtyp == "app"` when the token
     has `idtyp`, else "has `roles` and no `scp`". Apps hold application permissions (`roles`),
     users hold delegated ones (`scp`); key data by (`tenant_id`, `object_id`), never by names.
+
+    `groups`: the ids of the `groups` claim. When the token carries the groups overage (over
+    200 groups: `group_overage` is True) it is empty unless a `GraphGroups` resolved it
+    (`apiauth/groups.py`): authorize on an overflowed token without resolving, and a member of
+    201 groups looks like a member of none.
     """
 
     tenant_id: str
@@ -26,6 +31,13 @@ class Principal:
     kid: str
     expires_at: float
     claims: Mapping[str, Any]
+    groups: frozenset[str] = frozenset()
+
+    @property
+    def group_overage(self) -> bool:
+        """The token names its groups by reference (`_claim_names.groups`), not in `groups`."""
+        names = self.claims.get("_claim_names")
+        return isinstance(names, Mapping) and "groups" in names
 
     @property
     def token_id(self) -> str | None:

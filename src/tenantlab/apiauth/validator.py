@@ -201,6 +201,10 @@ class TokenValidator:
         roles: frozenset[str] = frozenset()
         if isinstance(roles_claim, list) and all(isinstance(r, str) for r in roles_claim):
             roles = frozenset(roles_claim)
+        groups_claim = claims.get("groups")
+        groups: frozenset[str] = frozenset()
+        if isinstance(groups_claim, list) and all(isinstance(g, str) for g in groups_claim):
+            groups = frozenset(groups_claim)
         idtyp = _string(claims, "idtyp", required=False)
         client_id = _string(claims, "azp" if version == "2.0" else "appid", required=False)
         is_app = idtyp == "app" if idtyp is not None else (roles_claim is not None and scp is None)
@@ -221,6 +225,7 @@ class TokenValidator:
             kid=key.kid,
             expires_at=expires_at,
             claims=claims,
+            groups=groups,
         )
 
     def _expected_issuer(self, metadata: Metadata, version: str, tenant_id: str) -> str:
