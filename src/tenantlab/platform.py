@@ -12,15 +12,50 @@ from tenantlab.clock import SYSTEM_CLOCK, Clock, ControlledClock
 from tenantlab.config import PlatformSettings, ensure_private_dir
 from tenantlab.directory import Directory, SecretDigests, holds_peppered_digests
 from tenantlab.directory.sign_ins import SignInLog
+from tenantlab.errors import ConfigError
 from tenantlab.faults.registry import FaultRegistry, InvalidFault
 from tenantlab.keys import KeyStore
 from tenantlab.keys.encryption_key import load_key_encryption_key
 from tenantlab.keys.secret_pepper import load_secret_pepper
 from tenantlab.storage import Database, open_database
 from tenantlab.storage.counters import Counters, InProcessCounters, open_counters
+from tenantlab.storage.installation import claim_setting, read_setting
 
 if TYPE_CHECKING:  # the key material needs cryptography, which most commands never load
     from tenantlab.keys import SigningKeyMaterial
+
+
+PUBLIC_ORIGIN_SETTING = "public-origin"
+
+
+def require_public_url(settings: PlatformSettings) -> None:
+    """A node that serves a shared database names the one origin clients use (`serve`)."""
+    if settings.shared_database and not settings.public_url:
+        raise ConfigError(
+            "a shared database needs the one public origin every node serves: set --public-url "
+            "(or TENANTLAB_PUBLIC_URL) to the load balancer's https:// origin on each node"
+        )
+
+
+def agree_on_public_origin(settings: PlatformSettings, database: Database) -> PlatformSettings:
+    """Every node of a shared database issues tokens under one origin, or another node's Graph
+    refuses them: the first node that names one records it; a node naming another is refused,
+    and a command that names none (the CLI) uses the recorded one."""
+    if not settings.shared_database:
+        return settings
+    if settings.public_url is None:
+        recorded = read_setting(database, PUBLIC_ORIGIN_SETTING)
+        if recorded is None or recorded.value is None:
+            return settings
+        return settings.model_copy(update={"public_url": recorded.value})
+    stored = claim_setting(database, PUBLIC_ORIGIN_SETTING, value=settings.origin).value
+    if stored is not None and stored.lower() != settings.origin.lower():
+        raise ConfigError(
+            f"this node's public origin {settings.origin} is not {stored}, the one the other "
+            f"nodes of this database serve: set --public-url (or TENANTLAB_PUBLIC_URL) to {stored}"
+            " (to move every node, `tenantlab db public-url NEW` first)"
+        )
+    return settings
 
 
 @dataclass
@@ -61,6 +96,7 @@ class Platform:
             settings.resolved_database_url, pool_size=settings.database_pool_size
         )
         try:
+            settings = agree_on_public_origin(settings, database)
             kek = load_key_encryption_key(settings, database)
             pepper_path = settings.secret_pepper_path
             pepper = load_secret_pepper(

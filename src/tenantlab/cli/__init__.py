@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fault": ("tenantlab.cli.faults:fault", "Break the running server's endpoints (tests)."),
     "clock": ("tenantlab.cli.clock:clock", "The running server's clock: show, move, freeze."),
     "probe-api": ("tenantlab.cli.probe:probe_api", "Fire token attacks at an Entra-protected API."),
+    "db": ("tenantlab.cli.db:db", "The database's schema: upgrade it before nodes start."),
 }
 
 

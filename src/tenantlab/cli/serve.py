@@ -81,6 +81,7 @@ def serve(
     import uvicorn
 
     from tenantlab.logs import UVICORN_LOGGING, AccessLog
+    from tenantlab.platform import require_public_url
     from tenantlab.seed import apply_seed_file
     from tenantlab.server import create_cloud_app
 
@@ -96,7 +97,8 @@ def serve(
         )
     proxies = forwarded_headers(forwarded_allow_ips)
     start_logging(log_level, log_format)
-    base = load_settings(host=host, port=port)
+    base = load_settings(host=host, port=port, public_url=public_url)
+    require_public_url(base)
     sock = bind(base.host, base.port, advice="choose another --port", inheritable=True)
     served_port = bound_port(sock)
     identity_sock = None

@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tenantlab.config import prepare_private_file
 from tenantlab.storage.errors import StorageError
+from tenantlab.storage.migrating import migration_lock
 from tenantlab.storage.revisions import CHANNEL, RevisionWatch
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -180,26 +181,40 @@ class Database:
         else:
             callbacks.append(callback)
 
-    def migrate(self, version_table: str = "alembic_version") -> None:
+    def migrate(
+        self, version_table: str = "alembic_version", scripts: Path = MIGRATIONS_DIR
+    ) -> None:
         """Upgrade to the newest schema; a database already there costs one SELECT.
 
-        Alembic (and Mako, and Pygments) take longer to import than SQLAlchemy itself, and every
-        `tenantlab` command opens the database: they are loaded only when there is work to do.
+        Under the database's migration lock (storage.migrating), so nodes starting together
+        upgrade it once. Alembic (and Mako, and Pygments) take longer to import than SQLAlchemy
+        itself, and every `tenantlab` command opens the database: they are loaded only when there
+        is work to do.
         """
-        if self._at_head(version_table):
+        if self._at_head(version_table, scripts):
             return
         from alembic import command
         from alembic.config import Config
+        from alembic.util.exc import CommandError
 
         config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.set_main_option("script_location", str(scripts))
         config.attributes["connection_engine"] = self.engine
         config.attributes["version_table"] = version_table
-        with self._lock:
-            command.upgrade(config, "head")
+        with self._lock, migration_lock(self.engine):
+            if self._at_head(version_table, scripts):
+                return  # another process upgraded it while this one waited
+            try:
+                command.upgrade(config, "head")
+            except CommandError as exc:  # e.g. a revision this version does not know
+                where = self.engine.url.render_as_string(hide_password=True)
+                raise StorageError(
+                    f"cannot upgrade the database {where}: {str(exc).splitlines()[0]} (was it "
+                    "upgraded by a newer tenantlab? run that version, or restore a backup)"
+                ) from None
 
-    def _at_head(self, version_table: str) -> bool:
-        head = migration_head()
+    def _at_head(self, version_table: str, scripts: Path = MIGRATIONS_DIR) -> bool:
+        head = migration_head(scripts / "versions")
         if head is None:
             return False
         try:
@@ -247,6 +262,13 @@ def open_database(
     url: str, *, migrate: bool = True, pool_size: int = DEFAULT_POOL_SIZE
 ) -> Database:
     """Open (and by default migrate) the database; StorageError with the fix if it fails."""
+    try:
+        make_url(normalize_url(url))
+    except (ArgumentError, ValueError):  # their texts quote the URL, password and all
+        raise StorageError(
+            f"{safe_url(url)} is not a database URL tenantlab can use: give TENANTLAB_DATABASE_URL "
+            "as postgresql://user:password@host/database or sqlite:////path/to/file.db"
+        ) from None
     try:
         database = Database(create_db_engine(url, pool_size=pool_size))
         with database.engine.connect() as connection:

@@ -40,16 +40,14 @@ def _todo(row: TodoItem) -> Todo:
 
 
 def open_todo_database(url: str) -> Database:
-    """Open the database and bring the ToDo tables to the newest revision."""
-    from alembic import command
-    from alembic.config import Config
-
+    """Open the database and bring the ToDo tables to the newest revision (under the database's
+    migration lock, as the cloud's own tables: API processes may start together)."""
     database = open_database(url, migrate=False)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["connection_engine"] = database.engine
     try:
-        command.upgrade(config, "head")
+        database.migrate(version_table=VERSION_TABLE, scripts=MIGRATIONS_DIR)
+    except StorageError:
+        database.dispose()
+        raise
     except DatabaseError as exc:
         database.dispose()
         raise damaged_database(url, exc) from None
