@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -50,6 +51,28 @@ class DirectoryBase:
             targets=list(targets),
             details=details,
             at=self.clock.now(),
+        )
+
+    def _changed(
+        self,
+        session: Session,
+        kind: str,
+        obj: Any,
+        change: str,
+        properties: list[str] | None = None,
+    ) -> None:
+        """Log a change of `obj` (a user, a group) for Graph's delta queries, in the change's
+        transaction, after `bump_revision` (see `changes.py`)."""
+        from tenantlab.directory import changes  # changes.py builds on this module
+
+        changes.record(
+            session,
+            tenant_id=obj.tenant_id,
+            kind=kind,
+            object_id=obj.id,
+            change=change,
+            at=self.clock.now(),
+            properties=properties,
         )
 
     def audit_tenant_id(self, session: Session, alias: str) -> str | None:

@@ -24,9 +24,12 @@ from sqlalchemy.orm import Session
 
 from tenantlab.directory._base import DirectoryBase
 from tenantlab.storage.database import current_revision
-from tenantlab.storage.schema import DirectoryChange
+from tenantlab.storage.schema import DirectoryChange, GroupMember
 
 CREATED, UPDATED, DELETED = "created", "updated", "deleted"
+# Member edges of a group (object_id: the group; properties: [member id, member kind]; change:
+# created or deleted), for `members@delta`.
+GROUP_MEMBERS = "group_members"
 # Graph's delta tokens for directory objects live seven days; the log keeps a day more.
 TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600
 RETENTION_SECONDS = TOKEN_LIFETIME_SECONDS + 24 * 3600
@@ -52,7 +55,7 @@ def record(
             object_id=object_id,
             revision=revision,
             change=change,
-            properties=sorted(properties) if properties is not None else None,
+            properties=list(properties) if properties is not None else None,
             changed_at=at,
         )
     )
@@ -127,6 +130,44 @@ class ChangesMixin(DirectoryBase):
             history[object_id].append((change, properties))
         changes = [c for i in page_ids if (c := _summary(i, history[i])) is not None]
         return ChangePage(changes, page_ids[-1] if more and page_ids else None)
+
+    def member_changes(
+        self, *, tenant_id: str, group_ids: Sequence[str], low: int, high: int
+    ) -> dict[str, list[tuple[str, str, bool]]]:
+        """Per group, its members added (True) or removed (False) in revisions (low, high],
+        the last word for each member: (member id, member kind, is a member now)."""
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    DirectoryChange.object_id, DirectoryChange.change, DirectoryChange.properties
+                )
+                .where(
+                    DirectoryChange.tenant_id == tenant_id,
+                    DirectoryChange.kind == GROUP_MEMBERS,
+                    DirectoryChange.revision > low,
+                    DirectoryChange.revision <= high,
+                    DirectoryChange.object_id.in_(list(group_ids)),
+                )
+                .order_by(DirectoryChange.revision, DirectoryChange.id)
+            ).all()
+        net: dict[str, dict[str, tuple[str, str, bool]]] = {}
+        for group_id, change, properties in rows:
+            member_id, member_kind = properties
+            net.setdefault(group_id, {})[member_id] = (member_id, member_kind, change == CREATED)
+        return {group_id: list(members.values()) for group_id, members in net.items()}
+
+    def members_of_groups(self, *, group_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """Per group, its direct members now: (member id, member kind), by id."""
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(
+                select(GroupMember.group_id, GroupMember.member_id, GroupMember.member_type)
+                .where(GroupMember.group_id.in_(list(group_ids)))
+                .order_by(GroupMember.group_id, GroupMember.member_id)
+            ).all()
+        members: dict[str, list[tuple[str, str]]] = {}
+        for group_id, member_id, member_kind in rows:
+            members.setdefault(group_id, []).append((member_id, member_kind))
+        return members
 
 
 def _summary(object_id: str, history: list[tuple[str, list[str] | None]]) -> ObjectChange | None:

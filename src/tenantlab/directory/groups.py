@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tenantlab.directory import audits, validation
+from tenantlab.directory import audits, changes, validation
 from tenantlab.directory._base import DirectoryBase
 from tenantlab.directory.audits import audited
 from tenantlab.directory.errors import (
@@ -211,6 +211,7 @@ class GroupsMixin(DirectoryBase):
             session.flush()
             self._audit(session, audits.ADD_GROUP, t.id, group_target(group))
             bump_revision(session)
+            self._changed(session, "groups", group, changes.CREATED)
         return group
 
     def _group(self, session: Session, tenant_id: str, key: str) -> Group:
@@ -276,6 +277,12 @@ class GroupsMixin(DirectoryBase):
             if before != {name: getattr(group, name) for name in GROUP_FIELDS}:
                 self._audit(session, audits.UPDATE_GROUP, t.id, group_target(group, before))
                 bump_revision(session)
+                changed = [
+                    _graph_name(name)
+                    for name in GROUP_FIELDS
+                    if getattr(group, name) != before[name]
+                ]
+                self._changed(session, "groups", group, changes.UPDATED, changed)
             return group
 
     @audited(audits.DELETE_GROUP)
@@ -287,6 +294,7 @@ class GroupsMixin(DirectoryBase):
             self._audit(session, audits.DELETE_GROUP, t.id, group_target(group))
             session.execute(delete(Group).where(Group.id == group.id))
             bump_revision(session)
+            self._changed(session, "groups", group, changes.DELETED)
 
     # -- app roles assigned to groups ----------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tenantlab.directory import audits
+from tenantlab.directory import audits, changes
 from tenantlab.directory.audits import audited
 from tenantlab.directory.errors import Conflict, NotFound, ValidationFailed
 from tenantlab.directory.groups import UNIFIED, GroupNotFound, GroupsMixin
@@ -203,6 +203,18 @@ class MembershipsMixin(GroupsMixin):
                 session.delete(edge)
             self._audit_edge(session, activity, found, obj)
             bump_revision(session)
+            if not owner:  # `members@delta` of `/groups/delta`: the group changed, and how
+                adding = activity.operation_type == "Assign"
+                self._changed(session, "groups", found, changes.UPDATED, ["members"])
+                changes.record(
+                    session,
+                    tenant_id=t.id,
+                    kind=changes.GROUP_MEMBERS,
+                    object_id=found.id,
+                    change=changes.CREATED if adding else changes.DELETED,
+                    at=self.clock.now(),
+                    properties=[obj.id, obj.kind],
+                )
             return obj
 
     def _audit_edge(

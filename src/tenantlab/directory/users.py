@@ -7,7 +7,6 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from tenantlab.directory import audits, changes, validation
 from tenantlab.directory._base import DirectoryBase
@@ -160,7 +159,7 @@ class UsersMixin(DirectoryBase):
             session.add(user)
             self._audit(session, audits.ADD_USER, t.id, user_target(user))
             bump_revision(session)
-            self._user_changed(session, user, changes.CREATED)
+            self._changed(session, "users", user, changes.CREATED)
         return user
 
     def get_user(self, *, tenant: str, key: str) -> User:
@@ -211,7 +210,7 @@ class UsersMixin(DirectoryBase):
                 _graph_name(name) for name in USER_FIELDS if getattr(user, name) != before[name]
             ]
             if changed:  # a password is no property anyone reads: no change to track
-                self._user_changed(session, user, changes.UPDATED, changed)
+                self._changed(session, "users", user, changes.UPDATED, changed)
             return user
 
     @audited(audits.DELETE_USER)
@@ -221,21 +220,7 @@ class UsersMixin(DirectoryBase):
             session.execute(delete(User).where(User.id == found.id))
             self._audit(session, audits.DELETE_USER, found.tenant_id, user_target(found))
             bump_revision(session)
-            self._user_changed(session, found, changes.DELETED)
-
-    def _user_changed(
-        self, session: Session, user: User, change: str, properties: list[str] | None = None
-    ) -> None:
-        """For `/users/delta`: after `bump_revision`, in the change's transaction."""
-        changes.record(
-            session,
-            tenant_id=user.tenant_id,
-            kind="users",
-            object_id=user.id,
-            change=change,
-            at=self.clock.now(),
-            properties=properties,
-        )
+            self._changed(session, "users", found, changes.DELETED)
 
     def verify_user_password(self, user: User, password: str) -> bool:
         """Constant-time check against the stored argon2id hash (False when none is set)."""

@@ -32,6 +32,7 @@ from tenantlab.graph import (
     batch,
     directory_audits,
     groups,
+    groups_delta,
     service_principals,
     users,
 )
@@ -59,6 +60,7 @@ ROUTES: list[Route] = [
     *service_principals.ROUTES,
     *audit_logs.ROUTES,
     *directory_audits.ROUTES,
+    *groups_delta.ROUTES,  # ahead of `/groups/{id}`
     *groups.ROUTES,
 ]
 VERSIONS = ("v1.0", "beta")

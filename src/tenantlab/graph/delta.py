@@ -66,6 +66,17 @@ class Tracked:
     choose: Callable[[Sequence[str] | None], Selection]
     default: tuple[str, ...]
     read: Callable[[GraphRequest, Selection, PageQuery], Rows]
+    members: bool = False  # groups: `members` is selectable, tracked as `members@delta`
+
+    def selection(self, select: Sequence[str] | None) -> Selection:
+        """The properties of a `$select` (a relationship named there is no property)."""
+        if select is None:
+            return self.choose(None)
+        properties = [n for n in select if not (self.members and n.strip().lower() == "members")]
+        return self.choose(properties or ["id"])
+
+    def tracks_members(self, select: Sequence[str] | None) -> bool:
+        return self.members and (select is None or any(n.lower() == "members" for n in select))
 
 
 @dataclass(frozen=True)
@@ -159,13 +170,13 @@ def _option(params: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def _check_options(params: Mapping[str, str]) -> None:
+def _check_options(params: Mapping[str, str], tracked: Tracked) -> None:
     for name in params:
         lowered = name.lower()
         if lowered in _REFUSED:
             raise InvalidRequest(
                 f"The query parameter '{name}' is not supported with change tracking over the "
-                "'Users' resource.",
+                f"'{tracked.fragment.capitalize()}' resource.",
                 code="Request_UnsupportedQuery",
             )
         if name.startswith("$") and lowered not in _ACCEPTED:
@@ -218,7 +229,7 @@ def delta(tracked: Tracked) -> Callable[[GraphRequest], Result]:
 
     def handle(request: GraphRequest) -> Result:
         params = request.params
-        _check_options(params)
+        _check_options(params, tracked)
         skiptoken = _option(params, "$skiptoken")
         deltatoken = _option(params, "$deltatoken")
         select_text, filter_text = _option(params, "$select"), _option(params, "$filter")
@@ -255,7 +266,7 @@ def delta(tracked: Tracked) -> Callable[[GraphRequest], Result]:
                     issued_at=now,
                 )
         size, applied = page_size(request.headers)
-        selection = tracked.choose(state.select)
+        selection = tracked.selection(state.select)
         if state.low is None:
             query = PageQuery(
                 top=size,
@@ -263,6 +274,8 @@ def delta(tracked: Tracked) -> Callable[[GraphRequest], Result]:
                 after=(state.after, state.after) if state.after else None,
             )
             rows = tracked.read(request, selection, query)
+            if tracked.tracks_members(state.select):
+                _all_members(request, rows.values)
             return _page(request, tracked, state, rows.values, rows.next_after, applied)
         return _changes(request, tracked, state, selection, size, applied)
 
@@ -273,7 +286,7 @@ def _selected(tracked: Tracked, text: str | None) -> tuple[str, ...] | None:
     if text is None:
         return None
     names = tuple(part.strip() for part in text.split(",") if part.strip())
-    tracked.choose(names)  # a 400 now for a property the type does not declare
+    tracked.selection(names)  # a 400 now for a property the type does not declare
     return names or None
 
 
@@ -297,7 +310,9 @@ def _changes(
         ids=state.ids,
     )
     names = selection or tracked.default
-    tracked_names = frozenset(names) if state.select else None  # None: every property counts
+    members = tracked.tracks_members(state.select)
+    # None: every property counts (no $select); `members` when membership is tracked
+    tracked_names = frozenset([*names, *(["members"] if members else [])]) if state.select else None
     wanted = [
         c
         for c in page.changes
@@ -310,15 +325,47 @@ def _changes(
         current = {row["id"]: row for row in tracked.read(request, selection, query).values}
     minimal = _minimal(request.headers)
     values: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
     for change in wanted:
         row = current.get(change.object_id)
         if row is None:  # removed in the window, or deleted since the round began
             values.append({"id": change.object_id, "@removed": {"reason": "deleted"}})
-        elif minimal and change.outcome == "updated":
-            values.append({k: v for k, v in row.items() if k == "id" or k in change.properties})
-        else:
-            values.append(row)
+            continue
+        if minimal and change.outcome == "updated":
+            row = {k: v for k, v in row.items() if k == "id" or k in change.properties}
+        values.append(row)
+        if members and change.outcome == "added":
+            added.append(row)
+    if members:
+        _all_members(request, added)
+        edges = request.platform.directory.member_changes(
+            tenant_id=request.tenant,
+            group_ids=[c.object_id for c in wanted if "members" in c.properties],
+            low=state.low,
+            high=state.high,
+        )
+        for row in values:
+            if row.get("id") in edges:
+                row["members@delta"] = [
+                    _member(member_id, kind, present)
+                    for member_id, kind, present in edges[row["id"]]
+                ]
     return _page(request, tracked, state, values, page.next_after, applied)
+
+
+def _member(member_id: str, kind: str, present: bool = True) -> dict[str, Any]:
+    """A `members@delta` entry: the member's type and id, `@removed` when it left."""
+    entry: dict[str, Any] = {"@odata.type": f"#microsoft.graph.{kind}", "id": member_id}
+    if not present:
+        entry["@removed"] = {"reason": "deleted"}
+    return entry
+
+
+def _all_members(request: GraphRequest, values: list[dict[str, Any]]) -> None:
+    """Every current member of each group, as a first round (or a new group) lists them."""
+    members = request.platform.directory.members_of_groups(group_ids=[v["id"] for v in values])
+    for value in values:
+        value["members@delta"] = [_member(m, kind) for m, kind in members.get(value["id"], [])]
 
 
 def _page(

@@ -203,3 +203,73 @@ def test_filter_takes_at_most_fifty_objects(reader: Any) -> None:
 def test_needs_a_users_permission(as_app: Callable[..., Any]) -> None:
     response = as_app("Application.Read.All").get("/v1.0/users/delta")
     assert response.status_code == 403
+
+
+# -- /groups/delta, with members@delta ------------------------------------------------------
+
+
+def test_groups_delta_tracks_groups_and_their_members(
+    platform: Platform, tenant: Tenant, as_app: Callable[..., Any]
+) -> None:
+    directory = platform.directory
+    alice = directory.create_user(
+        tenant=tenant.id, user_principal_name=f"alice@{DOMAIN}", display_name="Alice"
+    )
+    bob = directory.create_user(
+        tenant=tenant.id, user_principal_name=f"bob@{DOMAIN}", display_name="Bob"
+    )
+    pilots = directory.create_group(tenant=tenant.id, display_name="Pilots", mail_nickname="p")
+    quiet = directory.create_group(tenant=tenant.id, display_name="Quiet", mail_nickname="q")
+    directory.add_group_member(tenant=tenant.id, group=pilots.id, member=alice.id)
+    reader = as_app("GroupMember.Read.All")
+
+    first, link, _ = round_trip(reader, "/v1.0/groups/delta?$select=displayName,members")
+    by_id = {g["id"]: g for g in first}
+    assert by_id[pilots.id] == {
+        "displayName": "Pilots",
+        "id": pilots.id,
+        "members@delta": [{"@odata.type": "#microsoft.graph.user", "id": alice.id}],
+    }
+    assert by_id[quiet.id]["members@delta"] == []
+
+    directory.add_group_member(tenant=tenant.id, group=pilots.id, member=bob.id)
+    directory.remove_group_member(tenant=tenant.id, group=pilots.id, member=alice.id)
+    directory.update_group(tenant=tenant.id, key=quiet.id, description="not selected")
+    crew = directory.create_group(tenant=tenant.id, display_name="Crew", mail_nickname="c")
+    directory.add_group_member(tenant=tenant.id, group=crew.id, member=bob.id)
+    directory.delete_group(tenant=tenant.id, key=quiet.id)
+
+    changes, link, _ = round_trip(reader, relative(link))
+    by_id = {g["id"]: g for g in changes}
+    assert set(by_id) == {pilots.id, crew.id, quiet.id}
+    assert sorted(by_id[pilots.id]["members@delta"], key=lambda m: m["id"]) == sorted(
+        [
+            {"@odata.type": "#microsoft.graph.user", "id": bob.id},
+            {
+                "@odata.type": "#microsoft.graph.user",
+                "id": alice.id,
+                "@removed": {"reason": "deleted"},
+            },
+        ],
+        key=lambda m: m["id"],
+    )
+    assert by_id[crew.id]["displayName"] == "Crew"
+    assert [m["id"] for m in by_id[crew.id]["members@delta"]] == [bob.id]
+    assert by_id[quiet.id] == {"id": quiet.id, "@removed": {"reason": "deleted"}}
+
+
+def test_groups_delta_without_members_in_select_ignores_membership(
+    platform: Platform, tenant: Tenant, as_app: Callable[..., Any]
+) -> None:
+    directory = platform.directory
+    user = directory.create_user(
+        tenant=tenant.id, user_principal_name=f"carol@{DOMAIN}", display_name="Carol"
+    )
+    group = directory.create_group(tenant=tenant.id, display_name="Ops", mail_nickname="ops")
+    reader = as_app("Group.Read.All")
+    first, link, _ = round_trip(reader, "/v1.0/groups/delta?$select=displayName")
+    assert first == [{"displayName": "Ops", "id": group.id}]
+    directory.add_group_member(tenant=tenant.id, group=group.id, member=user.id)
+    assert round_trip(reader, relative(link))[0] == []
+    default, _, _ = round_trip(reader, "/v1.0/groups/microsoft.graph.delta()")
+    assert default[0]["members@delta"] == [{"@odata.type": "#microsoft.graph.user", "id": user.id}]
