@@ -229,3 +229,26 @@ def test_users_keys_federation_and_a_phone_sized_screen(
         mobile.shot("app-overview-390")
     finally:
         phone.close()
+
+
+def test_groups_and_a_groups_members(portal: Portal, cloud: Any, chromium: Any) -> None:
+    page = portal.page
+    sign_in(portal)
+    tenant_id = create_tenant(portal, "Groups Browser")
+    domain = cloud.directory.tenant_domains(tenant_id)[0]
+    cloud.directory.create_user(
+        tenant=tenant_id, user_principal_name=f"adele@{domain}", display_name="Adele Vance"
+    )
+    portal.open(f"/portal/tenants/{tenant_id}/groups")
+    page.get_by_label("Group type").select_option("microsoft365")
+    page.get_by_label("Group name").fill("Sales")
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_selector("text=Created group Sales")
+    page.get_by_label("User, group or app").fill("adele")
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_selector("text=Added Adele Vance")
+    assert "Adele Vance" in page.locator("table").inner_text()
+    portal.shot("group-members")
+    portal.open(f"/portal/tenants/{tenant_id}/groups")
+    assert "Microsoft 365" in page.locator("table").inner_text()
+    portal.shot("groups")
