@@ -85,6 +85,20 @@ def test_an_expired_secret_is_aadsts7000222_through_msal(
     )
 
 
+def test_a_certificate_expires_when_the_cloud_passes_its_end(
+    tenant: LiveTenant, clock: ControlledClock
+) -> None:
+    """The test kit's client certificates last 30 days: 31 days on, the token service refuses
+    the assertion MSAL signs with it (AADSTS700027, the key is expired)."""
+    daemon = tenant.app("daemon", certificate=True)
+    assert "access_token" in daemon.msal().acquire_token_for_client(scopes=GRAPH)
+    clock.advance(31 * 86_400)
+    refused = daemon.msal().acquire_token_for_client(scopes=GRAPH)
+    assert refused["error"] == "invalid_client"
+    assert refused["error_codes"] == [700027]
+    assert "The key used is expired." in refused["error_description"]
+
+
 def test_the_cli_drives_the_running_servers_faults_and_clock(
     tenantlab_cloud: LiveCloud, tenant: LiveTenant, clock: ControlledClock
 ) -> None:
