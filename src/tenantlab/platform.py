@@ -16,6 +16,7 @@ from tenantlab.errors import ConfigError
 from tenantlab.faults.registry import FaultRegistry, InvalidFault
 from tenantlab.keys import KeyStore
 from tenantlab.keys.encryption_key import load_key_encryption_key
+from tenantlab.keys.installation_secrets import InstallationSecrets
 from tenantlab.keys.secret_pepper import load_secret_pepper
 from tenantlab.storage import Database, open_database
 from tenantlab.storage.counters import Counters, InProcessCounters, open_counters
@@ -66,6 +67,8 @@ class Platform:
     keys: KeyStore
     clock: ControlledClock
     sign_ins: SignInLog
+    # Secrets every node shares, sealed in the database (the portal's session key).
+    secrets: InstallationSecrets
     # Limits every node counts together (Redis when configured): throttling, sign-in limits.
     counters: Counters = field(default_factory=InProcessCounters)
     # What this cloud breaks on purpose (see `faults.injector`; `/_tenantlab/faults`).
@@ -121,6 +124,7 @@ class Platform:
             keys=keys,
             clock=clock,
             sign_ins=SignInLog(database, clock, retention_days=settings.sign_in_retention_days),
+            secrets=InstallationSecrets(database, kek),
             counters=open_counters(settings.redis_url),
         )
 

@@ -13,13 +13,26 @@ PASSWORD_VARIABLE = "TENANTLAB_PORTAL_PASSWORD"
 RESET_HINT = "`tenantlab portal password` sets a new one"
 
 
+def _administrator_exists(settings: PlatformSettings) -> bool:
+    """Whether the installation has its administrator yet (a hint: never creates a database)."""
+    from tenantlab.errors import TenantlabError
+    from tenantlab.portal.admin import LocalAdministrator
+
+    if not settings.shared_database and not (settings.home / "tenantlab.db").exists():
+        return False
+    try:
+        return LocalAdministrator(settings.home).exists()
+    except TenantlabError:
+        return False
+
+
 def sign_in_hint(settings: PlatformSettings) -> str:
     """How to sign in to the admin center, never the password itself."""
-    from tenantlab.portal.admin import ADMIN_FILE, DEFAULT_USERNAME
+    from tenantlab.portal.admin import DEFAULT_USERNAME
 
     if os.environ.get(PASSWORD_VARIABLE):
         return f"sign in as {DEFAULT_USERNAME} with the password in {PASSWORD_VARIABLE}"
-    if (settings.home / ADMIN_FILE).exists():
+    if _administrator_exists(settings):
         return (
             f"sign in as {DEFAULT_USERNAME} with the password printed at first start; "
             f"forgot it? {RESET_HINT}"
@@ -46,7 +59,7 @@ def password(as_json: bool) -> None:
 
     settings = load_settings()
     ensure_private_dir(settings.home)
-    admin = LocalAdministrator(settings.home)
+    admin = LocalAdministrator(settings.home)  # the database the settings name
     username = admin.username
     new_password = generate_password()
     admin.set_password(new_password, username=username)

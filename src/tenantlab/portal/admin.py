@@ -1,10 +1,15 @@
-"""The admin center's local administrator: one account, its argon2id hash in an owner-only file.
+"""The admin center's local administrator: one account, its argon2id hash in the database.
 
-The account lives in the data folder (`portal-admin.json`, mode 0600) rather than in the directory's
-tables: it is not an Entra object, and whoever can read the data folder already holds every signing
-key. The password comes from `TENANTLAB_PORTAL_PASSWORD` or, when that is unset at first run, is
+The account is an installation setting (`installation_settings`, name `portal-admin`), not an
+Entra object, so every node sharing the database knows it: a password set on one node (or with
+`tenantlab portal password` anywhere) applies on every node at once. Older versions kept it in
+the data folder (`portal-admin.json`); the first read finds that file, stores it and removes it.
+The password comes from `TENANTLAB_PORTAL_PASSWORD` or, when that is unset at first run, is
 generated and shown once. Changing it bumps a generation number that every session carries, so
-old sessions stop working.
+old sessions stop working on every node.
+
+The key that signs session cookies is shared the same way, sealed (`InstallationSecrets`), so a
+session made on one node is valid on the others.
 """
 
 from __future__ import annotations
@@ -13,19 +18,26 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tenantlab.config import write_private_file
 from tenantlab.directory import ValidationFailed, validation
 from tenantlab.errors import ConfigError
+from tenantlab.storage import Database, open_database
+from tenantlab.storage.installation import claim_setting, read_setting, replace_setting
+
+if TYPE_CHECKING:
+    from tenantlab.keys.installation_secrets import InstallationSecrets
 
 ADMIN_FILE = "portal-admin.json"
 SESSION_KEY_FILE = "portal-session.key"
 DEFAULT_USERNAME = "admin"
+ADMIN_SETTING = "portal-admin"
+SESSION_KEY_SETTING = "portal-session-key"
 
 
 class PortalSettings(BaseSettings):
@@ -45,55 +57,77 @@ class AdminRecord:
 
 
 class LocalAdministrator:
-    """Reads the account file on every check, so a password set by the CLI applies at once."""
+    """Reads the account on every check, so a password set anywhere applies at once.
 
-    def __init__(self, home: Path, hasher: PasswordHasher | None = None) -> None:
-        self.path = home / ADMIN_FILE
+    `database`: the installation's; by default the one the data folder `home` names (as the CLI
+    opens it: TENANTLAB_DATABASE_URL, else the folder's SQLite file).
+    """
+
+    def __init__(
+        self, home: Path, hasher: PasswordHasher | None = None, *, database: Database | None = None
+    ) -> None:
+        self.path = home / ADMIN_FILE  # where versions before the database kept it
+        self._home = home
+        self._database = database
         # argon2id with the library's defaults (RFC 9106's second recommendation); tests pass a
         # cheaper one. Verification reads the parameters from the stored hash.
         self._hasher = hasher or PasswordHasher()
         self._dummy_hash: str | None = None
 
+    @property
+    def _db(self) -> Database:
+        if self._database is None:
+            from tenantlab.config import PlatformSettings
+
+            url = PlatformSettings(home=self._home).resolved_database_url
+            self._database = open_database(url)
+        return self._database
+
     def exists(self) -> bool:
-        return self.path.exists()
+        return self._read() is not None
 
     def _read(self) -> AdminRecord | None:
+        found = read_setting(self._db, ADMIN_SETTING)
+        if found is None:
+            try:
+                legacy = self.path.read_text("utf-8")
+            except FileNotFoundError:
+                return None
+            found = claim_setting(self._db, ADMIN_SETTING, value=legacy)
+            self.path.unlink(missing_ok=True)
         try:
-            data = json.loads(self.path.read_text("utf-8"))
+            data = json.loads(found.value or "")
             return AdminRecord(
                 username=str(data["username"]),
                 password_hash=str(data["password_hash"]),
                 generation=int(data["generation"]),
             )
-        except FileNotFoundError:
-            return None
         except (ValueError, KeyError, TypeError):
             raise ConfigError(
-                f"{self.path} is damaged; delete it and restart to choose a new admin password"
+                "the admin center's administrator record is damaged: give it a new password "
+                "with `tenantlab portal password`"
             ) from None
+
+    def _write(self, username: str, password_hash: str, generation: int) -> None:
+        record = {"username": username, "password_hash": password_hash, "generation": generation}
+        replace_setting(self._db, ADMIN_SETTING, value=json.dumps(record))
 
     def set_password(self, password: str, username: str = DEFAULT_USERNAME) -> None:
         """Set (or reset) the password; it must pass Entra's own password rules."""
         validation.password(password)
-        current = self._read()
-        record = {
-            "username": username,
-            "password_hash": self._hasher.hash(password),
-            "generation": (current.generation + 1) if current else 1,
-        }
-        write_private_file(self.path, json.dumps(record).encode("utf-8"))
+        try:
+            current = self._read()
+        except ConfigError:  # a damaged record is what a new password replaces
+            current = None
+        generation = (current.generation + 1) if current else 1
+        self._write(username, self._hasher.hash(password), generation)
 
     def end_sessions(self) -> None:
         """Invalidate every session: a signed cookie cannot be revoked one by one."""
         current = self._read()
         if current is None:
             return
-        record = {
-            "username": current.username,
-            "password_hash": current.password_hash,
-            "generation": current.generation + 1,
-        }
-        write_private_file(self.path, json.dumps(record).encode("utf-8"))
+        self._write(current.username, current.password_hash, current.generation + 1)
 
     def ensure(self, configured_password: str | None = None) -> str | None:
         """Create the account on first run; returns the password only when it was generated.
@@ -150,15 +184,18 @@ def generate_password() -> str:
             continue
 
 
-def session_secret(home: Path) -> str:
-    """The key that signs session cookies, kept across restarts (owner-only file)."""
-    path = home / SESSION_KEY_FILE
-    try:
-        value = path.read_text("ascii").strip()
-        if len(value) >= 43:
-            return value
-    except FileNotFoundError:
-        pass
-    value = secrets.token_urlsafe(48)
-    write_private_file(path, value.encode("ascii"))
-    return value
+def session_secret(shared: InstallationSecrets, home: Path) -> str:
+    """The key that signs session cookies, the same on every node and across restarts (sealed in
+    the database; a data folder's `portal-session.key` of an older version is taken over)."""
+
+    def from_file(data: bytes) -> bytes | None:
+        value = data.strip()
+        return value if len(value) >= 43 else None
+
+    key = shared.shared(
+        SESSION_KEY_SETTING,
+        make=lambda: secrets.token_urlsafe(48).encode("ascii"),
+        legacy_file=home / SESSION_KEY_FILE,
+        legacy=from_file,
+    )
+    return key.decode("ascii")

@@ -153,7 +153,7 @@ def create_app(
 ) -> Starlette:
     """The admin center for `platform`; `announce` receives a generated first-run password."""
     settings = settings or PortalSettings()
-    admin = administrator or LocalAdministrator(platform.settings.home)
+    admin = administrator or LocalAdministrator(platform.settings.home, database=platform.database)
     initial = settings.password.get_secret_value() if settings.password else None
     generated = admin.ensure(initial)
     if generated is not None:
@@ -164,7 +164,7 @@ def create_app(
             Middleware(SecurityHeadersMiddleware),
             Middleware(
                 SessionMiddleware,
-                secret_key=session_secret(platform.settings.home),
+                secret_key=session_secret(platform.secrets, platform.settings.home),
                 session_cookie=SESSION_COOKIE,
                 max_age=int(settings.session_hours * 3600),
                 path=urls.PREFIX,

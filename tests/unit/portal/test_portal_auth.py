@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
 
 from portal_client import PASSWORD, PortalClient, administrator
 from pydantic import SecretStr
@@ -12,8 +10,9 @@ from starlette.applications import Starlette
 
 from tenantlab.clock import FixedClock
 from tenantlab.platform import Platform
-from tenantlab.portal.admin import PortalSettings
+from tenantlab.portal.admin import ADMIN_SETTING, PortalSettings
 from tenantlab.portal.app import create_app
+from tenantlab.storage.installation import read_setting
 
 
 def test_pages_need_a_signed_in_administrator(anonymous: PortalClient) -> None:
@@ -191,11 +190,12 @@ def test_first_run_generates_a_password_shown_once_and_stored_hashed(
         )
     assert len(shown) == 1
     username, password = shown[0]
-    account = platform.settings.home / "portal-admin.json"
-    assert stat.S_IMODE(os.stat(account).st_mode) == 0o600
-    stored = json.loads(account.read_text())
+    record = read_setting(platform.database, ADMIN_SETTING)  # every node's, in the database
+    assert record is not None
+    assert record.value is not None
+    stored = json.loads(record.value)
     assert stored["password_hash"].startswith("$argon2id$")
-    assert password not in account.read_text()
+    assert password not in record.value
     assert administrator(platform.settings.home).verify(username, password)
 
 

@@ -1,0 +1,81 @@
+"""The administrator and the session key live in the database: every node shares a sign-in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from portal_client import FAST_HASHER, PASSWORD, PortalClient
+from pydantic import SecretStr
+
+from pgcluster import TEST_KEY_ENCRYPTION_KEY
+from tenantlab.clock import FixedClock
+from tenantlab.config import PlatformSettings, write_private_file
+from tenantlab.platform import Platform
+from tenantlab.portal.admin import (
+    ADMIN_FILE,
+    SESSION_KEY_FILE,
+    LocalAdministrator,
+    PortalSettings,
+)
+from tenantlab.portal.app import create_app
+
+
+def _node(home: Path, database_url: str, clock: FixedClock) -> Platform:
+    # Two data folders on one database: as nodes on two machines, they share the KEK.
+    settings = PlatformSettings(
+        home=home, database_url=database_url, key_encryption_key=TEST_KEY_ENCRYPTION_KEY
+    )
+    return Platform.open(settings, clock)
+
+
+def _portal(platform: Platform, password: str | None = PASSWORD) -> PortalClient:
+    settings = PortalSettings(password=SecretStr(password) if password else None)
+    admin = LocalAdministrator(platform.settings.home, FAST_HASHER, database=platform.database)
+    return PortalClient(create_app(platform, settings=settings, administrator=admin))
+
+
+def test_a_session_made_on_one_node_is_valid_on_another(tmp_path: Path, clock: FixedClock) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"  # one database, two data folders
+    node_a, node_b = _node(tmp_path / "a", url, clock), _node(tmp_path / "b", url, clock)
+    a, b = _portal(node_a), _portal(node_b, password=None)
+    try:
+        assert a.sign_in().url.path == "/portal/tenants"
+        b.cookies.update(a.cookies)
+        assert b.get("/portal/tenants").url.path == "/portal/tenants"
+        # A new password set through node b's admin ends the session on node a too.
+        LocalAdministrator(
+            node_b.settings.home, FAST_HASHER, database=node_b.database
+        ).set_password("Another-Passw0rd!")
+        assert a.get("/portal/tenants").url.path == "/portal/signin"
+        for node in (node_a, node_b):
+            assert not list(node.settings.home.glob("portal-*"))
+    finally:
+        a.close()
+        b.close()
+        node_a.close()
+        node_b.close()
+
+
+def test_an_old_data_folders_admin_and_session_key_move_into_the_database(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    home = tmp_path / "home"
+    record = {"username": "admin", "password_hash": FAST_HASHER.hash(PASSWORD), "generation": 3}
+    write_private_file(home / ADMIN_FILE, json.dumps(record).encode())
+    old_key = "k" * 64
+    write_private_file(home / SESSION_KEY_FILE, old_key.encode())
+    platform = Platform.open(PlatformSettings(home=home), clock)
+    portal = _portal(platform, password=None)  # no configured password: the old one stands
+    try:
+        assert portal.sign_in().url.path == "/portal/tenants"
+        assert not (home / ADMIN_FILE).exists()
+        assert not (home / SESSION_KEY_FILE).exists()
+        admin = LocalAdministrator(home, FAST_HASHER, database=platform.database)
+        assert admin.generation() == 3
+        platform.database.dispose()
+        stored = (home / "tenantlab.db").read_bytes()
+        assert old_key.encode() not in stored  # the session key is sealed
+    finally:
+        portal.close()
+        platform.close()
