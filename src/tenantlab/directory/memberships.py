@@ -336,6 +336,15 @@ class MembershipsMixin(GroupsMixin):
             found.update(frontier)
         return found
 
+    def direct_group_ids(self, object_id: str) -> list[str]:
+        """The groups an object is directly in (one index range; for the token service)."""
+        with self.db.session() as session:
+            return list(
+                session.scalars(
+                    select(GroupMember.group_id).where(GroupMember.member_id == object_id)
+                )
+            )
+
     def member_group_ids(
         self, *, tenant: str, key: str, security_enabled_only: bool = False
     ) -> list[str]:

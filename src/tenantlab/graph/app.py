@@ -33,6 +33,7 @@ from tenantlab.graph import (
     directory_audits,
     groups,
     groups_delta,
+    member_of,
     service_principals,
     users,
 )
@@ -62,6 +63,7 @@ ROUTES: list[Route] = [
     *directory_audits.ROUTES,
     *groups_delta.ROUTES,  # ahead of `/groups/{id}`
     *groups.ROUTES,
+    *member_of.ROUTES,
 ]
 VERSIONS = ("v1.0", "beta")
 MAX_BODY = 1_000_000

@@ -11,7 +11,7 @@ saying so, not a silently unfiltered list).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from tenantlab.directory import (
@@ -35,7 +35,6 @@ from tenantlab.graph.routing import (
     route,
     typed_fields,
 )
-from tenantlab.graph.service_principals import addressed_principal
 from tenantlab.graph.shapes.groups import GROUP, choose_objects, directory_object_json
 from tenantlab.graph.shapes.permissions import app_role_assignment_json
 from tenantlab.graph.users import collection_page, count_of, entity_context
@@ -124,10 +123,10 @@ def _referenced_id(url: str) -> str:
 def _bind(request: GraphRequest, group_id: str, body: Mapping[str, Any]) -> None:
     directory = request.platform.directory
     for member in _bound(request, body, "members@odata.bind"):
-        _existing(request, member)
+        existing_object(request, member)
         directory.add_group_member(tenant=request.tenant, group=group_id, member=member)
     for owner in _bound(request, body, "owners@odata.bind"):
-        _existing(request, owner)
+        existing_object(request, owner)
         directory.add_group_owner(tenant=request.tenant, group=group_id, owner=owner)
 
 
@@ -175,33 +174,19 @@ def delete_group(request: GraphRequest) -> Result:
 # -- relationships: members, owners, memberOf ------------------------------------------------------
 
 
-def _existing(request: GraphRequest, key: str) -> DirectoryObject:
+def existing_object(request: GraphRequest, key: str) -> DirectoryObject:
+    """The user, service principal or group with object id `key` (a user also by
+    userPrincipalName), or Graph's 404. Not by appId or name, which only the CLI takes."""
     try:
-        return request.platform.directory.get_directory_object(tenant=request.tenant, key=key)
+        found = request.platform.directory.get_directory_object(tenant=request.tenant, key=key)
     except DirectoryObjectNotFound:
         raise not_found(key) from None
+    if (found.id != normalize_guid(key)) if is_guid(key) else found.kind != "user":
+        raise not_found(key)
+    return found
 
 
-def _subject(kind: str) -> Callable[[GraphRequest], DirectoryObject]:
-    """The user, service principal or group a relationship path starts from."""
-
-    def find(request: GraphRequest) -> DirectoryObject:
-        if kind == "servicePrincipal":
-            return DirectoryObject(kind, addressed_principal(request))
-        key = request.match["key"]
-        if kind != "user" or is_guid(key):  # users are also addressed by userPrincipalName
-            key = object_id(key)
-        elif "@" not in key:
-            raise not_found(key)
-        found = _existing(request, key)
-        if kind != "directoryObject" and found.kind != kind:
-            raise not_found(key)
-        return found
-
-    return find
-
-
-def _relationship_page(request: GraphRequest, objects: list[DirectoryObject]) -> Result:
+def relationship_page(request: GraphRequest, objects: list[DirectoryObject]) -> Result:
     """A page of directory objects by object id, as Graph pages a relationship."""
     for name in ("$filter", "$search", "$orderby"):
         if name in request.params:
@@ -232,13 +217,13 @@ def _relationship_page(request: GraphRequest, objects: list[DirectoryObject]) ->
 def list_members(request: GraphRequest) -> Result:
     group = _group(request)
     members = request.platform.directory.group_members(tenant=request.tenant, group=group.id)
-    return _relationship_page(request, members)
+    return relationship_page(request, members)
 
 
 def list_transitive_members(request: GraphRequest) -> Result:
     group = _group(request)
     directory = request.platform.directory
-    return _relationship_page(
+    return relationship_page(
         request, directory.transitive_group_members(tenant=request.tenant, group=group.id)
     )
 
@@ -246,7 +231,7 @@ def list_transitive_members(request: GraphRequest) -> Result:
 def list_owners(request: GraphRequest) -> Result:
     group = _group(request)
     owners = request.platform.directory.group_owners(tenant=request.tenant, group=group.id)
-    return _relationship_page(request, owners)
+    return relationship_page(request, owners)
 
 
 def _reference(request: GraphRequest) -> str:
@@ -258,7 +243,7 @@ def _reference(request: GraphRequest) -> str:
             "The request body must contain the reference to add as '@odata.id' (for example "
             "https://graph.microsoft.com/v1.0/directoryObjects/{id})."
         )
-    return _existing(request, _referenced_id(url)).id
+    return existing_object(request, _referenced_id(url)).id
 
 
 def add_member(request: GraphRequest) -> Result:
@@ -270,7 +255,7 @@ def add_member(request: GraphRequest) -> Result:
 
 
 def remove_member(request: GraphRequest) -> Result:
-    group, member = _group(request), _existing(request, object_id(request.match["sub"]))
+    group, member = _group(request), existing_object(request, object_id(request.match["sub"]))
     request.platform.directory.remove_group_member(
         tenant=request.tenant, group=group.id, member=member.id
     )
@@ -284,85 +269,11 @@ def add_owner(request: GraphRequest) -> Result:
 
 
 def remove_owner(request: GraphRequest) -> Result:
-    group, owner = _group(request), _existing(request, object_id(request.match["sub"]))
+    group, owner = _group(request), existing_object(request, object_id(request.match["sub"]))
     request.platform.directory.remove_group_owner(
         tenant=request.tenant, group=group.id, owner=owner.id
     )
     return Result(status=204)
-
-
-def member_of(kind: str, *, transitive: bool) -> Callable[[GraphRequest], Result]:
-    subject = _subject(kind)
-
-    def handler(request: GraphRequest) -> Result:
-        obj = subject(request)
-        directory = request.platform.directory
-        read = directory.transitive_member_of if transitive else directory.member_of
-        groups = read(tenant=request.tenant, key=obj.id)
-        return _relationship_page(request, [DirectoryObject("group", g) for g in groups])
-
-    return handler
-
-
-# -- the membership actions --------------------------------------------------------------------
-
-
-def _strings(request: GraphRequest, values: list[str]) -> Result:
-    return Result(
-        body={"@odata.context": request.context("Collection(Edm.String)"), "value": values}
-    )
-
-
-def _security_only(request: GraphRequest) -> bool:
-    body = request.json()
-    reject_unknown(body, frozenset({"securityEnabledOnly"}))
-    value = body.get("securityEnabledOnly")
-    if not isinstance(value, bool):
-        raise InvalidRequest(
-            "Invalid value specified for parameter 'securityEnabledOnly': expected true or false."
-        )
-    return value
-
-
-def get_member_groups(kind: str) -> Callable[[GraphRequest], Result]:
-    """`getMemberGroups` and `getMemberObjects`: the groups the object is in, transitively
-    (tenantlab has no directory roles or administrative units, so both list groups)."""
-    subject = _subject(kind)
-
-    def handler(request: GraphRequest) -> Result:
-        obj = subject(request)
-        ids = request.platform.directory.member_group_ids(
-            tenant=request.tenant, key=obj.id, security_enabled_only=_security_only(request)
-        )
-        return _strings(request, ids)
-
-    return handler
-
-
-def check_member_groups(kind: str) -> Callable[[GraphRequest], Result]:
-    subject = _subject(kind)
-
-    def handler(request: GraphRequest) -> Result:
-        obj = subject(request)
-        body = request.json()
-        reject_unknown(body, frozenset({"groupIds"}))
-        ids = body.get("groupIds")
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-            raise InvalidRequest(
-                "Invalid value specified for parameter 'groupIds': a list of group ids."
-            )
-        if len(ids) > MAX_CHECKED_GROUPS:
-            raise InvalidRequest(
-                f"The 'groupIds' parameter holds {len(ids)} ids; at most {MAX_CHECKED_GROUPS} "
-                "can be checked in one call."
-            )
-        wanted = [object_id(i) for i in ids]
-        found = request.platform.directory.check_member_groups(
-            tenant=request.tenant, key=obj.id, group_ids=wanted
-        )
-        return _strings(request, [normalize_guid(g) for g in found])
-
-    return handler
 
 
 # -- app roles assigned to groups ------------------------------------------------------------------
@@ -420,51 +331,6 @@ def delete_group_assignment(request: GraphRequest) -> Result:
 
 
 _G = "/groups/{key}"
-_PATHS = {
-    "user": "/users/{key}",
-    "servicePrincipal": "/servicePrincipals{app}",
-    "group": _G,
-    "directoryObject": "/directoryObjects/{key}",
-}
-
-
-def _membership_routes() -> list[Route]:
-    routes = []
-    for kind, path in _PATHS.items():
-        collection = "groups"
-        if kind != "directoryObject":
-            routes.append(
-                route(
-                    "GET",
-                    path + "/memberOf",
-                    member_of(kind, transitive=False),
-                    GROUPS_READ,
-                    collection,
-                )
-            )
-            routes.append(
-                route(
-                    "GET",
-                    path + "/transitiveMemberOf",
-                    member_of(kind, transitive=True),
-                    GROUPS_READ,
-                    collection,
-                )
-            )
-        for action in ("getMemberGroups", "getMemberObjects"):
-            routes.append(
-                route("POST", f"{path}/{action}", get_member_groups(kind), GROUPS_READ, collection)
-            )
-        routes.append(
-            route(
-                "POST",
-                path + "/checkMemberGroups",
-                check_member_groups(kind),
-                GROUPS_READ,
-                collection,
-            )
-        )
-    return routes
 
 
 ROUTES: list[Route] = [
@@ -490,5 +356,4 @@ ROUTES: list[Route] = [
     ),
     route("POST", _G + r"/owners/\$ref", add_owner, GROUPS_WRITE, "groups"),
     route("DELETE", _G + r"/owners/{sub}/\$ref", remove_owner, GROUPS_WRITE, "groups"),
-    *_membership_routes(),
 ]

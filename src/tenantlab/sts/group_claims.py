@@ -30,7 +30,12 @@ MAX_JWT_GROUPS = 200
 CLAIM_SOURCE = "src1"
 
 
-def _wanted_groups(snapshot: TenantSnapshot, resource: ResourceEntry, subject_id: str) -> list[str]:
+def _wanted_groups(
+    snapshot: TenantSnapshot,
+    resource: ResourceEntry,
+    subject_id: str,
+    direct_groups: tuple[str, ...] | None,
+) -> list[str]:
     setting = {
         part.strip().lower()
         for part in (resource.group_membership_claims or "").split(",")
@@ -39,7 +44,7 @@ def _wanted_groups(snapshot: TenantSnapshot, resource: ResourceEntry, subject_id
     if resource.first_party or not setting & {"securitygroup", "all", "applicationgroup"}:
         return []
     facts = snapshot.groups
-    mine = facts.transitive(subject_id)
+    mine = facts.transitive(subject_id, direct_groups)
     if "all" in setting:
         chosen = set(mine)
     else:
@@ -64,9 +69,13 @@ def add_group_claims(
     resource: ResourceEntry,
     subject_id: str,
     subject_kind: str,  # "users" or "servicePrincipals"
+    direct_groups: tuple[str, ...] | None = None,
 ) -> None:
-    """Add `groups` (or the overage claims, or group ids in `roles`) to a token's claims."""
-    groups = _wanted_groups(snapshot, resource, subject_id)
+    """Add `groups` (or the overage claims, or group ids in `roles`) to a token's claims.
+
+    `direct_groups`: a user's own groups (read at sign-in); None for a service principal,
+    whose groups the snapshot holds."""
+    groups = _wanted_groups(snapshot, resource, subject_id, direct_groups)
     if not groups:
         return
     if len(groups) > MAX_JWT_GROUPS:
@@ -81,11 +90,11 @@ def add_group_claims(
 
 
 def roles_through_groups(
-    snapshot: TenantSnapshot, user_id: str, resource: ResourceEntry
+    snapshot: TenantSnapshot, direct_groups: tuple[str, ...], resource: ResourceEntry
 ) -> tuple[str, ...]:
     """Role values of `resource` assigned to the groups the user is a direct member of."""
     facts = snapshot.groups
     values: set[str] = set()
-    for group_id in snapshot.groups.parents.get(user_id, ()):
+    for group_id in direct_groups:
         values.update(facts.roles.get((group_id, resource.service_principal_id), ()))
     return tuple(sorted(values))

@@ -39,7 +39,7 @@ class TenantParts:
     federated: list[FederatedIdentityCredential]
     assignments: list[tuple[str, str, str]]  # principal SP id, resource SP id, app role id
     groups: list[tuple[str, bool]]  # group id, securityEnabled
-    memberships: list[tuple[str, str]]  # member id, group id (direct)
+    memberships: list[tuple[str, str]]  # member id, group id (direct; groups and SPs, no users)
     group_assignments: list[tuple[str, str, str]]  # group id, resource SP id, app role id
 
 
@@ -101,7 +101,7 @@ def tenant_parts(session: Session, tenant_id: str) -> TenantParts | None:
             (str(m), str(g))
             for m, g in session.execute(
                 select(GroupMember.member_id, GroupMember.group_id).where(
-                    GroupMember.tenant_id == tenant.id
+                    GroupMember.tenant_id == tenant.id, GroupMember.member_type != "user"
                 )
             )
         ],

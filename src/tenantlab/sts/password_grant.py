@@ -62,6 +62,9 @@ class SignedInUser:
     display_name: str
     given_name: str | None
     surname: str | None
+    # The groups the user is directly in, read at sign-in (the snapshot holds no user's groups:
+    # a tenant of many users would reload them all on every directory change).
+    direct_groups: tuple[str, ...] = ()
 
 
 def split_scopes(scope: str) -> tuple[str, list[str]]:
@@ -137,7 +140,12 @@ class PasswordGrant:
         if not user.account_enabled:
             raise user_disabled()
         return SignedInUser(
-            user.id, user.user_principal_name, user.display_name, user.given_name, user.surname
+            user.id,
+            user.user_principal_name,
+            user.display_name,
+            user.given_name,
+            user.surname,
+            tuple(self.directory.direct_group_ids(user.id)),
         )
 
     def _granted_scopes(
@@ -228,7 +236,7 @@ class PasswordGrant:
             user,
             scopes,
             request.now,
-            roles_through_groups(snapshot, user.id, resource),
+            roles_through_groups(snapshot, user.direct_groups, resource),
         )
         add_group_claims(
             claims,
@@ -237,6 +245,7 @@ class PasswordGrant:
             resource=resource,
             subject_id=user.id,
             subject_kind="users",
+            direct_groups=user.direct_groups,
         )
         return self.issuer.sign(snapshot, resource, canonical, claims)
 

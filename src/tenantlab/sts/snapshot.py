@@ -97,18 +97,21 @@ class ResourceEntry:
 
 @dataclass(frozen=True)
 class GroupFacts:
-    """The tenant's groups as tokens need them: who is directly in what, which groups are
-    security groups, which are assigned to which resource, with which role values."""
+    """The tenant's groups as tokens need them: which group or service principal is directly in
+    which groups (users' memberships are read at sign-in: a tenant of many users would reload
+    them all on every directory change), which groups are security groups, which are assigned
+    to which resource, with which role values."""
 
     parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # member id -> group ids
     security: frozenset[str] = frozenset()
     roles: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (group, res)
     assigned: dict[str, frozenset[str]] = field(default_factory=dict)  # resource SP -> groups
 
-    def transitive(self, object_id: str) -> set[str]:
-        """Every group `object_id` is in, through nested groups; cycle-safe."""
-        found: set[str] = set()
-        frontier = [object_id]
+    def transitive(self, object_id: str, direct: tuple[str, ...] | None = None) -> set[str]:
+        """Every group `object_id` is in, through nested groups; cycle-safe. `direct`: its own
+        groups when the snapshot does not hold them (a user's)."""
+        found: set[str] = set(direct or ())
+        frontier = list(found) if direct is not None else [object_id]
         while frontier:
             parents = [g for m in frontier for g in self.parents.get(m, ())]
             frontier = [g for g in dict.fromkeys(parents) if g not in found and g != object_id]

@@ -358,3 +358,17 @@ def test_bad_input_on_members(as_app: AsApp, platform: Platform, tenant: Tenant)
     )
     unsupported = error(client.get(f"/v1.0/groups/{group}/members?$filter=displayName eq 'x'"), 400)
     assert unsupported["code"] == "Request_UnsupportedQuery"
+
+
+def test_graph_names_members_by_object_id_only(
+    as_app: AsApp, platform: Platform, tenant: Tenant
+) -> None:
+    """The CLI's conveniences (an appId, a group's name) are not Graph's: 404 there."""
+    client = as_app(WRITE)
+    app = platform.directory.create_application(tenant=tenant.id, display_name="Daemon")
+    group = _group(client, "G")["id"]
+    by_app_id = client.post(
+        f"/v1.0/groups/{group}/members/$ref", json={"@odata.id": REF + app.app_id}
+    )
+    assert by_app_id.status_code == 404
+    assert client.get("/v1.0/users/G/memberOf").status_code == 404
