@@ -84,13 +84,18 @@ class Platform:
         clock: Clock = SYSTEM_CLOCK,
         *,
         management_apps: bool = True,
+        first_key_with_tenant: bool = True,
     ) -> Platform:
         """Open the data folder (owner-only) and its database, migrated to the newest schema.
 
         `management_apps=False` leaves new tenants without their management app: the test kit
         provisions it on demand (`bootstrap.provision_management_app`), as it costs four fifths
-        of a tenant's creation. The cloud's clock is a `ControlledClock` over `clock`: tests and
-        `/_tenantlab/clock` move it, and everything the cloud dates follows.
+        of a tenant's creation. `first_key_with_tenant=False` leaves a new tenant's first
+        signing key to its first use (`KeyStore.published` makes it; the one-active-key index
+        settles two nodes that race): the test kit's tenants cost milliseconds, not an RSA key
+        generation each, and tests that never sign pay nothing. The cloud's clock is a
+        `ControlledClock` over `clock`: tests and `/_tenantlab/clock` move it, and everything
+        the cloud dates follows.
         """
         if not isinstance(clock, ControlledClock):
             clock = ControlledClock(clock)
@@ -114,7 +119,8 @@ class Platform:
         keys.adopt_key_files()  # data folders of older versions: their key files, once
         # Every tenant created through this platform gets its first signing key and its Graph
         # management app (bootstrap.py).
-        directory.tenant_created.append(lambda tenant: keys.create_first(tenant.id))
+        if first_key_with_tenant:
+            directory.tenant_created.append(lambda tenant: keys.create_first(tenant.id))
         if management_apps:
             bootstrap.install(directory, settings)
         return cls(

@@ -1,43 +1,33 @@
 """The Sign-in logs and Audit logs pages in Chromium: a failed and a successful sign-in of real
 MSAL requests, the failure explained with the daemon's text, and the audit record of a change
-the administrator made in the portal."""
+the administrator made in the portal. The tenant and app come from the pytest plugin."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import msal
 import pytest
 from test_portal_browser import Portal, portal, sign_in  # noqa: F401  (the `portal` fixture)
 
 from tenantlab.aadsts import token_error_fix
 from tenantlab.ids import new_guid
+from tenantlab.testing import LiveTenant, TokenRefused
 
 pytestmark = pytest.mark.browser
 
 
-def _client(cloud: Any, tenant_id: str, app_id: str, secret: str) -> Any:
-    return msal.ConfidentialClientApplication(
-        app_id,
-        client_credential=secret,
-        authority=cloud.authority(tenant_id),
-        instance_discovery=False,
-    )
-
-
-def test_sign_in_and_audit_logs_pages(portal: Portal, cloud: Any) -> None:  # noqa: F811
-    directory = cloud.directory
-    suffix = new_guid()[:8]
-    tenant = directory.create_tenant(display_name=f"Logs {suffix}", domain=f"logs{suffix}")
-    app = directory.create_application(tenant=tenant.id, display_name="Nightly export")
-    secret = directory.add_password(tenant=tenant.id, app=app.app_id).secret_text
-    scope = ["https://graph.microsoft.com/.default"]
-    refused = _client(cloud, tenant.id, app.app_id, "wrong-" + new_guid()).acquire_token_for_client(
-        scopes=scope
-    )
-    assert refused.get("error_codes") == [7000215], refused
-    issued = _client(cloud, tenant.id, app.app_id, secret).acquire_token_for_client(scopes=scope)
-    assert "access_token" in issued, issued
+def test_sign_in_and_audit_logs_pages(
+    portal: Portal,  # noqa: F811
+    cloud: Any,
+    tenantlab_tenant: LiveTenant,
+    app: Any,
+) -> None:
+    tenant = tenantlab_tenant  # dogfood: the plugin's tenant and `app` factory
+    export = app("Nightly export", secret=True)
+    with pytest.raises(TokenRefused) as refused:
+        export.token("graph", credential="wrong-" + new_guid())
+    assert refused.value.codes == [7000215], refused.value.result
+    assert export.token("graph")
     cloud.platform.sign_ins.flush()
 
     sign_in(portal)
@@ -62,12 +52,12 @@ def test_sign_in_and_audit_logs_pages(portal: Portal, cloud: Any) -> None:  # no
     pane = page.get_by_role("region", name="Sign-in details")
     pane.wait_for()
     text = pane.inner_text()
-    fix = token_error_fix(7000215, tenant=tenant.id, client_id=app.app_id)
+    fix = token_error_fix(7000215, tenant=tenant.id, client_id=export.app_id)
     assert fix is not None
     assert f"AADSTS7000215: {fix}" in text
-    assert refused["correlation_id"] in text
-    assert app.app_id in text
-    assert secret not in page.content()
+    assert refused.value.result["correlation_id"] in text
+    assert export.app_id in text
+    assert export.secret not in page.content()
     portal.shot("sign-in-logs")
 
     # A change made here is an audit record naming the administrator.
@@ -92,5 +82,5 @@ def test_sign_in_and_audit_logs_pages(portal: Portal, cloud: Any) -> None:  # no
     assert "Add user" in text
     assert "UserManagement" in text
     assert "tenantlab portal administrator" in text
-    assert f"adele@logs{suffix}.onmicrosoft.com" in text or "Adele Vance" in text
+    assert f"adele@{tenant.domain}" in text or "Adele Vance" in text
     portal.shot("audit-logs")

@@ -86,30 +86,22 @@ class StsRegistration:
 
 
 @pytest.fixture
-def sts_registration(cloud: LiveCloud, tenant: Tenant) -> StsRegistration:
-    directory = cloud.directory
-    api_uri = f"api://todo-{new_guid()[:8]}"
-    api = directory.create_application(
-        tenant=tenant.id,
-        display_name="ToDo API",
-        identifier_uris=[api_uri],
-        requested_access_token_version=2,
+def sts_registration(tenantlab_tenant: LiveTenant) -> StsRegistration:
+    """Made with the plugin's factories (dogfood): `api` and `app` with consent."""
+    api = tenantlab_tenant.api(
+        "ToDo API",
+        identifier_uri=f"api://todo-{new_guid()[:8]}",
+        roles=["ToDoList.Read.All", "ToDoList.ReadWrite.All"],
     )
-    for value in ("ToDoList.Read.All", "ToDoList.ReadWrite.All"):
-        directory.add_app_role(tenant=tenant.id, app=api.app_id, value=value)
-    daemon = directory.create_application(tenant=tenant.id, display_name="Daemon")
-    secret = directory.add_password(tenant=tenant.id, app=daemon.app_id).secret_text
-    directory.grant_app_role(
-        tenant=tenant.id, client=daemon.app_id, resource=api_uri, role="ToDoList.Read.All"
-    )
-    sp = directory.get_service_principal(tenant=tenant.id, key=daemon.app_id)
+    daemon = tenantlab_tenant.app("Daemon", secret=True, roles={api: ["ToDoList.Read.All"]})
+    assert daemon.secret is not None
     return StsRegistration(
-        tenant=tenant,
+        tenant=tenantlab_tenant.row,
         api_app_id=api.app_id,
-        api_uri=api_uri,
+        api_uri=api.identifier_uri,
         daemon_app_id=daemon.app_id,
-        daemon_sp_id=sp.id,
-        secret=secret,
+        daemon_sp_id=daemon.service_principal_id,
+        secret=daemon.secret,
         granted_roles=["ToDoList.Read.All"],
     )
 

@@ -1,48 +1,43 @@
-"""The daemon's getUsers and getApp against the live Graph, as the quickstart runs them."""
+"""The daemon's getUsers and getApp against the live Graph, as the quickstart runs them.
+
+Dogfood: the registration comes from the pytest plugin's `app` and `user` factories.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tenantlab.daemon.client import DaemonClient
 from tenantlab.daemon.settings import ClientSecret, DaemonSettings
-from tenantlab.ids import MICROSOFT_GRAPH_APP_ID
-from tenantlab.storage.schema import Tenant
+from tenantlab.testing import LiveCloud
 
 pytestmark = pytest.mark.integration
 
-LiveCloud = Any  # tests/integration/conftest.py
-
 
 @pytest.fixture
-def daemon(cloud: LiveCloud, tenant: Tenant) -> Any:
-    """The quickstart's registration: a daemon app with a secret and User.Read.All consented."""
-    directory = cloud.directory
-    app = directory.create_application(tenant=tenant.id, display_name="Quickstart daemon")
-    secret = directory.add_password(tenant=tenant.id, app=app.app_id).secret_text
-    for role in ("User.Read.All", "Application.Read.All"):
-        directory.grant_app_role(
-            tenant=tenant.id, client=app.app_id, resource=MICROSOFT_GRAPH_APP_ID, role=role
-        )
-    domain = directory.tenant_domains(tenant.id)[0]
+def daemon(tenantlab_cloud: LiveCloud, app: Any, user: Any) -> Iterator[tuple[DaemonClient, Any]]:
+    """The quickstart's registration (the plugin's `app` and `user`): a daemon app with a secret
+    and User.Read.All + Application.Read.All consented, and twelve users."""
+    registered = app(
+        "Quickstart daemon",
+        secret=True,
+        roles={"graph": ["User.Read.All", "Application.Read.All"]},
+    )
     for index in range(12):
-        directory.create_user(
-            tenant=tenant.id,
-            user_principal_name=f"user{index}@{domain}",
-            display_name=f"User {index}",
-        )
+        user(f"user{index}", display_name=f"User {index}")
     settings = DaemonSettings(
-        client_id=app.app_id,
-        credential=ClientSecret(secret),
-        authority=cloud.authority(tenant.id),
-        graph_endpoint=cloud.origin,
-        app_object_id=app.id,
-        ca_bundle=cloud.ca_bundle,
+        client_id=registered.client_id,
+        credential=ClientSecret(registered.secret),
+        authority=registered.authority,
+        graph_endpoint=tenantlab_cloud.origin,
+        app_object_id=registered.object_id,
+        ca_bundle=tenantlab_cloud.ca_bundle,
     )
     with DaemonClient(settings) as client:
-        yield client, app
+        yield client, registered
 
 
 def test_get_users_follows_every_page(daemon: Any) -> None:
@@ -56,8 +51,8 @@ def test_get_users_follows_every_page(daemon: Any) -> None:
 
 def test_get_app_by_object_id_and_by_app_id(daemon: Any) -> None:
     client, app = daemon
-    by_object_id = client.graph.get_application(object_id=app.id, app_id=app.app_id)
+    by_object_id = client.graph.get_application(object_id=app.object_id, app_id=app.app_id)
     by_app_id = client.graph.get_application(object_id=None, app_id=app.app_id)
-    assert by_object_id["id"] == by_app_id["id"] == app.id
+    assert by_object_id["id"] == by_app_id["id"] == app.object_id
     assert by_object_id["appId"] == app.app_id
     assert by_object_id["@odata.context"].endswith("/v1.0/$metadata#applications/$entity")

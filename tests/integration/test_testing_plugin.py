@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
-from tenantlab.ids import MICROSOFT_GRAPH_APP_ID
 from tenantlab.storage.schema import Tenant
 from tenantlab.testing import OMIT, LiveCloud, LiveTenant, LiveTodoApi, TokenRefused
 
@@ -114,13 +114,39 @@ def test_a_user_with_a_password_signs_in_for_a_consented_scope(
     assert claims["oid"] == adele.id
 
 
-def test_a_managed_identity_gets_consented_roles(
-    managed_identity: Any, tenantlab_tenant: LiveTenant
+@pytest.mark.parametrize("form", ["app-service", "imds"])
+def test_a_managed_identity_token_from_the_hosts_environment_reaches_graph(
+    managed_identity: Any,
+    tenantlab_tenant: LiveTenant,
+    tenantlab_cloud: LiveCloud,
+    monkeypatch: pytest.MonkeyPatch,
+    form: str,
 ) -> None:
+    from azure.identity import ManagedIdentityCredential
+
     identity = managed_identity("vm1", roles={"graph": ["User.Read.All"]})
-    directory = tenantlab_tenant.directory
-    graph = directory.get_service_principal(tenant=tenantlab_tenant.id, key=MICROSOFT_GRAPH_APP_ID)
-    assert directory.assigned_role_values(identity.principal_id, graph.id) == ["User.Read.All"]
+    for name in (
+        "IDENTITY_ENDPOINT",
+        "IDENTITY_HEADER",
+        "MSI_ENDPOINT",
+        "MSI_SECRET",
+        "IMDS_ENDPOINT",
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        "AZURE_CLIENT_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in tenantlab_tenant.host_environment("vm1", form).items():
+        monkeypatch.setenv(name, value)
+    with ManagedIdentityCredential() as credential:
+        token = credential.get_token("https://graph.microsoft.com/.default").token
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["oid"] == identity.principal_id
+    answer = httpx.get(
+        f"{tenantlab_cloud.graph_url}/users",
+        headers={"Authorization": f"Bearer {token}"},
+        verify=tenantlab_cloud.ssl_context(),
+    )
+    assert answer.status_code == 200, answer.text
 
 
 def test_federated_credentials_are_registered(app: Any, tenantlab_tenant: LiveTenant) -> None:

@@ -58,6 +58,7 @@ class LiveCloud:
     # False for `--tenantlab-url`: faults and the clock are the remote server's, over HTTP.
     served_here: bool = True
     _control: ControlClient | None = field(default=None, repr=False)
+    _managed_identity_endpoint: str | None = field(default=None, repr=False)
 
     @property
     def faults(self) -> FaultRegistry | RemoteFaults:
@@ -87,6 +88,30 @@ class LiveCloud:
     def graph_url(self) -> str:
         """Graph's v1.0 root on this cloud (what `https://graph.microsoft.com/v1.0` is on Azure)."""
         return f"{self.origin}/v1.0"
+
+    @property
+    def managed_identity_endpoint(self) -> str:
+        """The managed identity listener (plain HTTP on loopback, as in Azure), started on first
+        use and stopped with the cloud: what IDENTITY_ENDPOINT / IMDS point at on a host."""
+        if self._managed_identity_endpoint is None:
+            from tenantlab.sts.managed_identity import create_app
+            from tenantlab.testing.live import serve_in_thread
+
+            if not self.served_here:
+                raise ConfigError(
+                    "managed identities need the listener of `tenantlab serve "
+                    "--managed-identity-port`: point the host's variables at it yourself"
+                )
+            server = self.resources.enter_context(
+                serve_in_thread(
+                    lambda _port: create_app(self.platform),
+                    certfile=None,
+                    keyfile=None,
+                    graceful_shutdown=IDLE_SHUTDOWN,
+                )
+            )
+            self._managed_identity_endpoint = f"http://127.0.0.1:{server.port}"
+        return self._managed_identity_endpoint
 
     def authority(self, tenant: str) -> str:
         return f"{self.origin}/{tenant}"
@@ -140,7 +165,9 @@ def start_cloud(
     def app_for(port: int) -> object:
         origin = f"https://localhost:{port}"
         settings = PlatformSettings(home=home, port=port, public_url=origin)
-        opened.append(Platform.open(settings, clock, management_apps=False))
+        opened.append(
+            Platform.open(settings, clock, management_apps=False, first_key_with_tenant=False)
+        )
         return create_cloud_app(opened[0])
 
     try:
@@ -189,7 +216,7 @@ def connect_cloud(
     port = urlsplit(origin).port or 443
     settings = PlatformSettings(home=home, port=port, public_url=origin, database_url=database_url)
     tls = ensure_tls(home)
-    platform = Platform.open(settings, management_apps=False)
+    platform = Platform.open(settings, management_apps=False, first_key_with_tenant=False)
     try:
         cloud = LiveCloud(
             platform=platform,

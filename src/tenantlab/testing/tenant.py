@@ -252,6 +252,17 @@ class LiveTenant:
             self.grant(identity.client_id, resource, roles=values)
         return identity
 
+    def host_environment(self, host: str, form: str = "app-service") -> dict[str, str]:
+        """The variables a process on `host` (a system-assigned identity's name, or a host a
+        user-assigned one is attached to) sees: set them and MSAL's ManagedIdentityClient,
+        azure-identity's ManagedIdentityCredential or DefaultAzureCredential get its tokens.
+        `form`: "app-service" (IDENTITY_ENDPOINT + IDENTITY_HEADER) or "imds"."""
+        from tenantlab.keys.host_secrets import HostSecrets
+        from tenantlab.sts.managed_identity import host_environment
+
+        secret = HostSecrets(self.cloud.home).issue(self.id, host)
+        return host_environment(self.cloud.managed_identity_endpoint, secret, form)
+
     def management(self) -> ManagementCredentials:
         """The tenant's management app (Graph: Application/AppRoleAssignment/User.ReadWrite.All),
         registered on first use: what automation provisions the tenant with through Graph."""
