@@ -6,7 +6,9 @@ names (`tenantlab_tenant`, `app`, `api`, `grant`, `user`), which must work besid
 
 from __future__ import annotations
 
+import os
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -175,9 +177,15 @@ def test_new_data_folders_are_copies_of_one_template_per_build(
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     first, second = tmp_path / "first", tmp_path / "second"
+    for name, days_ago in (("another-build-old", 3), ("another-build-in-use", 0)):
+        (cache_root() / name).mkdir(parents=True)
+        when = time.time() - days_ago * 86_400
+        os.utime(cache_root() / name, (when, when))
     prepare_home(first)
     prepare_home(second)
-    assert [p.name for p in cache_root().iterdir()] == [build_digest()]
+    assert sorted(p.name for p in cache_root().iterdir()) == sorted(
+        [build_digest(), "another-build-in-use"]
+    )
     assert (first / "tls" / "ca.pem").read_bytes() == (second / "tls" / "ca.pem").read_bytes()
     assert (first / "tenantlab.db").stat().st_ino != (second / "tenantlab.db").stat().st_ino
     assert stat.S_IMODE(second.stat().st_mode) == 0o700

@@ -7,8 +7,9 @@ the cloud app on it, exactly as a session does) and every later one copies it in
 
 Templates live in `$XDG_CACHE_HOME/tenantlab/test-homes` (else `~/.cache/...`), one per build of
 tenantlab: the name is a digest of the package's files (path, size, mtime), so changed code never
-gets a folder made by other code. The template holds no tenant; its CA key and secret pepper are
-shared by the sessions that copy it, which is what a test CA is for (no one else trusts it).
+gets a folder made by other code; a template unused for two days goes. The template holds no
+tenant; its CA key, key-encryption key and secret pepper are shared by the sessions that copy
+it, which is what a test CA is for (no one else trusts it).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from pathlib import Path
 
 import tenantlab
 
-KEEP_TEMPLATES = 4  # older builds' templates are removed when a new one is made
+# A template unused this long is removed when a new one is made: several checkouts (worktrees,
+# virtual environments) share the cache, and each keeps its own while it is in use.
+UNUSED_FOR = 2 * 86_400
 
 
 def cache_root() -> Path:
@@ -54,6 +57,7 @@ def _template() -> Path:
     root = cache_root()
     template = root / build_digest()
     if template.is_dir():
+        os.utime(template)  # in use: not pruned by another build's session
         return template
     root.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
@@ -85,14 +89,11 @@ def _make(home: Path) -> None:
 
 
 def _prune(root: Path, *, keep: Path) -> None:
-    """Keep the newest templates; drop half-made ones a killed session left an hour ago."""
+    """Drop templates unused for two days, and half-made ones a killed session left behind."""
     import time
 
-    for stale in root.glob(".building-*"):
-        if stale.stat().st_mtime < time.time() - 3600:
-            shutil.rmtree(stale, ignore_errors=True)
-    templates = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    templates.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in templates[KEEP_TEMPLATES:]:
-        if old != keep:
-            shutil.rmtree(old, ignore_errors=True)
+    now = time.time()
+    for folder in root.iterdir():
+        limit = 3600 if folder.name.startswith(".building-") else UNUSED_FOR
+        if folder.is_dir() and folder != keep and folder.stat().st_mtime < now - limit:
+            shutil.rmtree(folder, ignore_errors=True)
