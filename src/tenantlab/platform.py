@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,7 @@ from tenantlab.faults.registry import FaultRegistry, InvalidFault
 from tenantlab.keys import KeyStore
 from tenantlab.keys.encryption_key import load_key_encryption_key
 from tenantlab.keys.installation_secrets import InstallationSecrets
-from tenantlab.keys.secret_pepper import load_secret_pepper
+from tenantlab.keys.secret_pepper import shared_secret_pepper
 from tenantlab.storage import Database, open_database
 from tenantlab.storage.counters import Counters, InProcessCounters, open_counters
 from tenantlab.storage.installation import claim_setting, read_setting
@@ -106,14 +107,16 @@ class Platform:
         try:
             settings = agree_on_public_origin(settings, database)
             kek = load_key_encryption_key(settings, database)
-            pepper_path = settings.secret_pepper_path
-            pepper = load_secret_pepper(
-                pepper_path,
-                may_create=pepper_path.exists() or not holds_peppered_digests(database),
-            )
         except BaseException:
             database.dispose()
             raise
+        shared = InstallationSecrets(database, kek)
+        pepper = partial(
+            shared_secret_pepper,
+            shared,
+            settings.secret_pepper_path,
+            digests_exist=partial(holds_peppered_digests, database),
+        )
         directory = Directory(database, clock, secret_digests=SecretDigests(pepper))
         keys = KeyStore(database, kek, clock)
         keys.adopt_key_files()  # data folders of older versions: their key files, once
@@ -130,7 +133,7 @@ class Platform:
             keys=keys,
             clock=clock,
             sign_ins=SignInLog(database, clock, retention_days=settings.sign_in_retention_days),
-            secrets=InstallationSecrets(database, kek),
+            secrets=shared,
             counters=open_counters(settings.redis_url),
         )
 

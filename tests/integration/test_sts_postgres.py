@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -125,7 +124,6 @@ def test_tokens_cost_no_database_round_trip_and_see_other_nodes_within_a_second(
         key_encryption_key=TEST_KEY_ENCRYPTION_KEY,
     )
     other_settings.home.mkdir(mode=0o700)
-    shutil.copy2(pg_platform.settings.secret_pepper_path, other_settings.secret_pepper_path)
     other = Platform.open(other_settings, FixedClock())
     try:
         before = pg_platform.database.revisions.current()

@@ -1,7 +1,7 @@
 """How client secrets are kept: a keyed digest, never the secret.
 
-A digest is HMAC-SHA256 keyed with the installation's pepper (32 random bytes in an owner-only
-file of the data folder, `keys.secret_pepper`), written `p1.` + base64url. Without the pepper a
+A digest is HMAC-SHA256 keyed with the installation's pepper (32 random bytes sealed in the
+database, `keys.secret_pepper`), written `p1.` + base64url. Without the pepper a
 copy of the database cannot be used to test guesses offline (a seed file's chosen secret may be
 guessable). Digests made before the pepper were keyed with the secret's keyId, which is public:
 they still verify, and the token service rewrites each with the pepper on its next successful
@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import select
 
@@ -32,11 +34,17 @@ def keyid_digest(key_id: str, secret: str) -> str:
 
 @dataclass(frozen=True)
 class SecretDigests:
-    pepper: bytes = field(repr=False)
+    """`source`: the pepper, or what loads it on first use (it is sealed in the database, and
+    opening it loads `cryptography`, which a command that digests nothing never needs)."""
 
-    def __post_init__(self) -> None:
-        if len(self.pepper) < 32:
+    source: bytes | Callable[[], bytes] = field(repr=False)
+
+    @cached_property
+    def pepper(self) -> bytes:
+        pepper = self.source() if callable(self.source) else self.source
+        if len(pepper) < 32:
             raise ValueError("the secret pepper must be at least 32 bytes")
+        return pepper
 
     def digest(self, secret: str) -> str:
         mac = hmac.new(self.pepper, secret.encode("utf-8", "surrogatepass"), hashlib.sha256)

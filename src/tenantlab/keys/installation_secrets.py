@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from tenantlab.keys.envelope import KeyEncryptionKey
@@ -43,7 +44,11 @@ class InstallationSecrets:
             if opened is not None:
                 return opened
             found = read_setting(self._db, name)
+            remember = True
             if found is None or found.sealed is None:
+                # Made inside an open transaction, it is stored only if that commits: remember
+                # it only then (a dry run must not leave this process with an unstored secret).
+                remember = not self._db.in_transaction
                 value = None
                 if legacy_file is not None:
                     try:
@@ -54,8 +59,9 @@ class InstallationSecrets:
                     value = make()
                 found = claim_setting(self._db, name, sealed=self._kek.seal(value, context=name))
                 if legacy_file is not None:
-                    legacy_file.unlink(missing_ok=True)
+                    self._db.after_commit(partial(legacy_file.unlink, missing_ok=True))
             assert found.sealed is not None  # claimed with a sealed value
             opened = self._kek.open(found.sealed, context=name)
-            self._opened[name] = opened
+            if remember:
+                self._opened[name] = opened
             return opened

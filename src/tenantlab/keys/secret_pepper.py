@@ -1,41 +1,45 @@
 """The installation's secret pepper: the key of every client secret digest (directory).
 
-32 random bytes in `{data folder}/secret-pepper.key`, mode 0600, made on first use. Like the
-signing keys' files it belongs to one data folder: processes that share a database share it.
+32 random bytes, sealed in the database (`InstallationSecrets`, name `secret-pepper`), made when
+first needed, so a secret added through one node verifies on every node. A data folder of an
+older version kept it in `{data folder}/secret-pepper.key`: the first node that needs the pepper
+and has that file stores its value (so existing digests keep verifying) and removes the file.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
-from tenantlab.config import write_private_file_once
 from tenantlab.errors import ConfigError
+from tenantlab.keys.installation_secrets import InstallationSecrets
 
 PEPPER_BYTES = 32
+PEPPER_SETTING = "secret-pepper"
 
 
-def load_secret_pepper(path: Path, *, may_create: bool) -> bytes:
-    """The pepper in `path`; made there when missing and `may_create` (no digest needs it yet)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        if not may_create:
+def shared_secret_pepper(
+    shared: InstallationSecrets, legacy_file: Path, *, digests_exist: Callable[[], bool]
+) -> bytes:
+    """The pepper: the stored one, this folder's old file's, or a new one when no digest needs
+    an old one (`digests_exist`: whether the database holds digests made with a pepper)."""
+
+    def make() -> bytes:
+        if digests_exist():
             raise ConfigError(
-                f"{path} is missing, but the database holds client secrets digested with it: "
-                "restore the file from a backup (or delete those secrets and add new ones)"
-            ) from None
-        return _create(path)
-    if len(data) != PEPPER_BYTES:
-        raise ConfigError(
-            f"{path} is damaged (it must hold {PEPPER_BYTES} bytes): restore it from a backup"
-        )
-    return data
+                f"the database holds client secrets digested with a secret pepper it does not "
+                f"have: start once a node whose data folder still holds {legacy_file.name} "
+                "(or restore it from a backup), or delete those secrets and add new ones"
+            )
+        return secrets.token_bytes(PEPPER_BYTES)
 
+    def from_file(data: bytes) -> bytes | None:
+        if len(data) != PEPPER_BYTES:
+            raise ConfigError(
+                f"{legacy_file} is damaged (it must hold {PEPPER_BYTES} bytes): restore it from "
+                "a backup"
+            )
+        return data
 
-def _create(path: Path) -> bytes:
-    """Write a new pepper atomically: a complete owner-only file appears, or another process's."""
-    data = secrets.token_bytes(PEPPER_BYTES)
-    if not write_private_file_once(path, data):  # another process made it first: use theirs
-        return load_secret_pepper(path, may_create=False)
-    return data
+    return shared.shared(PEPPER_SETTING, make=make, legacy_file=legacy_file, legacy=from_file)

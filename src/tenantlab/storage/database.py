@@ -120,6 +120,11 @@ class Database:
             self._revisions.changed_here()
 
     @property
+    def in_transaction(self) -> bool:
+        """Whether a `transaction()` is open in this context (what it writes may roll back)."""
+        return self._ambient.get() is not None
+
+    @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import stat
 from pathlib import Path
 
 import anyio
 import httpx
 import pytest
+from sqlalchemy import delete
 
 from tenantlab.clock import FixedClock
-from tenantlab.config import PlatformSettings
+from tenantlab.config import PlatformSettings, write_private_file
 from tenantlab.directory.secret_digests import PEPPERED, keyid_digest
 from tenantlab.errors import ConfigError
 from tenantlab.platform import Platform
 from tenantlab.storage.database import bump_revision
-from tenantlab.storage.schema import PasswordCredential
+from tenantlab.storage.schema import InstallationSetting, PasswordCredential
 from tenantlab.sts.app import create_app
 
 
@@ -65,9 +65,8 @@ def test_new_digests_are_keyed_with_the_installations_pepper(
     platform, _, _, secret, key_id = _open_with_a_daemon(tmp_path / "home", clock)
     try:
         credential = _credential(platform, key_id)
-        pepper_file = tmp_path / "home" / "secret-pepper.key"
-        assert stat.S_IMODE(pepper_file.stat().st_mode) == 0o600
-        pepper = pepper_file.read_bytes()
+        assert not (tmp_path / "home" / "secret-pepper.key").exists()  # sealed in the database
+        pepper = platform.directory.secret_digests.pepper
         assert len(pepper) == 32
         stored = credential.secret_digest
         assert stored != keyid_digest(credential.key_id, secret)
@@ -77,7 +76,7 @@ def test_new_digests_are_keyed_with_the_installations_pepper(
         assert not platform.directory.secret_matches(credential, secret[:-1] + "!")
     finally:
         platform.close()
-    # The same data folder keeps its pepper: the secret still verifies after a restart.
+    # The database keeps the pepper: the secret still verifies after a restart.
     again = Platform.open(PlatformSettings(home=tmp_path / "home"), clock)
     try:
         assert again.directory.secret_matches(_credential(again, key_id), secret)
@@ -115,29 +114,58 @@ def test_a_keyid_digest_verifies_once_and_is_rewritten_with_the_pepper(
         platform.close()
 
 
-def test_a_missing_or_damaged_pepper_file_is_one_clear_error(
+def test_an_old_pepper_file_is_taken_over_and_a_damaged_one_refused(
     tmp_path: Path, clock: FixedClock
 ) -> None:
     home = tmp_path / "home"
-    platform, *_ = _open_with_a_daemon(home, clock)
+    platform, tenant_id, app_id, secret, _ = _open_with_a_daemon(home, clock)
+    pepper = platform.directory.secret_digests.pepper
     platform.close()
+    # What an older version left: the database without the sealed pepper, the pepper in a file.
+    with Platform.open(PlatformSettings(home=home), clock).database.session() as session:
+        session.execute(
+            delete(InstallationSetting).where(InstallationSetting.name == "secret-pepper")
+        )
     pepper_file = home / "secret-pepper.key"
-    pepper = pepper_file.read_bytes()
-    pepper_file.write_bytes(pepper[:5])
-    with pytest.raises(ConfigError, match="is damaged"):
-        Platform.open(PlatformSettings(home=home), clock)
+    write_private_file(pepper_file, pepper[:5])
+    damaged = Platform.open(PlatformSettings(home=home), clock)
+    with pytest.raises(ConfigError, match=r"secret-pepper\.key is damaged"):
+        _ = damaged.directory.secret_digests.pepper
+    damaged.close()
     pepper_file.unlink()
     # Digests made with it exist: a new pepper would silently break every secret.
-    with pytest.raises(ConfigError, match="is missing, but the database holds client secrets"):
-        Platform.open(PlatformSettings(home=home), clock)
+    lost = Platform.open(PlatformSettings(home=home), clock)
+    with pytest.raises(ConfigError, match="digested with a secret pepper it does not have"):
+        _ = lost.directory.secret_digests.pepper
+    lost.close()
+    write_private_file(pepper_file, pepper)
+    again = Platform.open(PlatformSettings(home=home), clock)
+    try:
+        assert _token(again, tenant_id, app_id, secret).status_code == 200
+        assert not pepper_file.exists()  # taken over by the database
+    finally:
+        again.close()
+    assert pepper not in (home / "tenantlab.db").read_bytes()
 
 
-def test_an_installation_without_peppered_digests_gets_a_pepper(
+def test_a_pepper_made_in_a_rolled_back_transaction_is_not_kept(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    fresh = Platform.open(PlatformSettings(home=tmp_path / "home"), clock)
-    fresh.close()
-    (tmp_path / "home" / "secret-pepper.key").unlink()
-    reopened = Platform.open(PlatformSettings(home=tmp_path / "home"), clock)
-    reopened.close()
-    assert len((tmp_path / "home" / "secret-pepper.key").read_bytes()) == 32
+    platform = Platform.open(PlatformSettings(home=tmp_path / "home"), clock)
+    try:
+        tenant = platform.directory.create_tenant(display_name="Contoso", domain="contoso")
+        app = platform.directory.create_application(tenant=tenant.id, display_name="Daemon")
+        with platform.database.transaction(commit=False):  # a dry run
+            platform.directory.add_password(tenant=tenant.id, app=app.app_id)
+        new = platform.directory.add_password(tenant=tenant.id, app=app.app_id)
+    finally:
+        platform.close()
+    again = Platform.open(PlatformSettings(home=tmp_path / "home"), clock)
+    try:
+        assert again.directory.secret_digests.matches(
+            _credential(again, new.credential.key_id).secret_digest,
+            new.credential.key_id,
+            new.secret_text,
+        )
+    finally:
+        again.close()
