@@ -23,6 +23,7 @@ from tenantlab.directory import (
 )
 from tenantlab.directory.queries import Page
 from tenantlab.graph.errors import InvalidRequest
+from tenantlab.graph.expand import expand, parse_expand
 from tenantlab.graph.odata import list_options, parse_top
 from tenantlab.graph.routing import (
     ASSIGNMENTS_WRITE,
@@ -84,17 +85,21 @@ def _group(request: GraphRequest) -> Group:
 
 
 def list_groups(request: GraphRequest) -> Result:
-    options = list_options(request.params, request.headers)
+    options = list_options(request.params, request.headers, expandable=True)
+    expansions = parse_expand(request.params.get("$expand"), GROUP)
     selection = GROUP.choose(options.select)
     page = request.platform.directory.page_groups(tenant=request.tenant, query=options.page)
     values = [GROUP.render(group, selection) for group in page.items]
+    expand(request, GROUP, expansions, values)
     return collection_page(request, options, page, values, "groups")
 
 
 def get_group(request: GraphRequest) -> Result:
     select = list_options({k: v for k, v in request.params.items() if k == "$select"}, {}).select
     body = {"@odata.context": request.context(entity_context("groups", select))}
-    body.update(GROUP.render(_group(request), GROUP.choose(select)))
+    group = GROUP.render(_group(request), GROUP.choose(select))
+    expand(request, GROUP, parse_expand(request.params.get("$expand"), GROUP), [group])
+    body.update(group)
     return Result(body=body)
 
 

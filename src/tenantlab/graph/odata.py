@@ -309,14 +309,17 @@ def decode_skiptoken(token: str, order_by: str | None, descending: bool) -> tupl
     return value, last_id
 
 
-def list_options(params: Mapping[str, str], headers: Mapping[str, str]) -> ListOptions:
-    """Validate a collection request's query options the way Graph does."""
+def list_options(
+    params: Mapping[str, str], headers: Mapping[str, str], *, expandable: bool = False
+) -> ListOptions:
+    """Validate a collection request's query options the way Graph does; `$expand` is refused
+    unless the caller expands (`graph/expand.py`)."""
     for name in params:
         if name.startswith("$") and name.lower() not in KNOWN_OPTIONS:
             raise InvalidRequest(f"Query option '{name}' is not allowed.", code="BadRequest")
     if "$skip" in params:
         raise InvalidRequest("'$skip' is not supported by the service.", code="BadRequest")
-    if "$expand" in params:
+    if "$expand" in params and not expandable:
         raise InvalidRequest(
             "$expand is not supported by tenantlab's Graph.", code="Request_UnsupportedQuery"
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 from tenantlab.directory import ServicePrincipalNotFound
 from tenantlab.graph.errors import InvalidRequest
+from tenantlab.graph.expand import expand, parse_expand
 from tenantlab.graph.odata import list_options
 from tenantlab.graph.routing import (
     APPLICATIONS_READ,
@@ -91,20 +92,25 @@ def _document(
 
 
 def list_service_principals(request: GraphRequest) -> Result:
-    options = list_options(request.params, request.headers)
+    options = list_options(request.params, request.headers, expandable=True)
+    expansions = parse_expand(request.params.get("$expand"), SERVICE_PRINCIPAL)
     selection = SERVICE_PRINCIPAL.choose(options.select)
     page = request.platform.directory.page_service_principals(
         tenant=request.tenant, query=options.page
     )
     values = [_document(request, sp, selection) for sp in page.items]
+    expand(request, SERVICE_PRINCIPAL, expansions, values)
     return collection_page(request, options, page, values, "servicePrincipals")
 
 
 def get_service_principal(request: GraphRequest) -> Result:
     select = list_options({k: v for k, v in request.params.items() if k == "$select"}, {}).select
+    expansions = parse_expand(request.params.get("$expand"), SERVICE_PRINCIPAL)
     selection = SERVICE_PRINCIPAL.choose(select)
     body = {"@odata.context": request.context(entity_context("servicePrincipals", select))}
-    body.update(_document(request, addressed_principal(request), selection))
+    sp = _document(request, addressed_principal(request), selection)
+    expand(request, SERVICE_PRINCIPAL, expansions, [sp])
+    body.update(sp)
     return Result(body=body)
 
 
@@ -170,7 +176,7 @@ def update_service_principal(request: GraphRequest) -> Result:
     return Result(status=204)
 
 
-def _assignment_json(request: GraphRequest, row: AppRoleAssignment) -> dict[str, Any]:
+def assignment_json(request: GraphRequest, row: AppRoleAssignment) -> dict[str, Any]:
     directory = request.platform.directory
     principal = directory.get_service_principal(tenant=request.tenant, key=row.principal_id)
     resource = directory.get_service_principal(tenant=request.tenant, key=row.resource_id)
@@ -190,7 +196,7 @@ def list_assignments(request: GraphRequest) -> Result:
     return Result(
         body={
             "@odata.context": _assignments_context(request, sp, False),
-            "value": [_assignment_json(request, row) for row in rows],
+            "value": [assignment_json(request, row) for row in rows],
         }
     )
 
@@ -225,7 +231,7 @@ def create_assignment(request: GraphRequest) -> Result:
         tenant=request.tenant, client=sp.id, resource=resource.id, role=role_id
     )
     document = {"@odata.context": _assignments_context(request, sp, True)}
-    document.update(_assignment_json(request, row))
+    document.update(assignment_json(request, row))
     return Result(status=201, body=document)
 
 

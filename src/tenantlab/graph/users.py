@@ -9,6 +9,7 @@ from tenantlab.directory import UserNotFound
 from tenantlab.directory.queries import Page, PageQuery
 from tenantlab.graph.delta import Rows, Tracked, delta
 from tenantlab.graph.errors import InvalidRequest
+from tenantlab.graph.expand import expand, parse_expand
 from tenantlab.graph.odata import ListOptions, encode_skiptoken, list_options
 from tenantlab.graph.routing import (
     USERS_READ,
@@ -92,12 +93,15 @@ def entity_context(fragment: str, select: tuple[str, ...] | None) -> str:
 
 
 def list_users(request: GraphRequest) -> Result:
-    options = list_options(request.params, request.headers)
+    options = list_options(request.params, request.headers, expandable=True)
+    expansions = parse_expand(request.params.get("$expand"), USER)
     plan = row_plan(USER.choose(options.select))
     page = request.platform.directory.page_user_rows(
         tenant_id=request.tenant, query=options.page, columns=plan.columns
     )
-    return collection_page(request, options, page, plan.build(page.items), "users")
+    values = plan.build(page.items)
+    expand(request, USER, expansions, values)
+    return collection_page(request, options, page, values, "users")
 
 
 def _user_rows(request: GraphRequest, selection: Selection, query: PageQuery) -> Rows:
@@ -144,9 +148,12 @@ def _user(request: GraphRequest) -> Any:
 
 def get_user(request: GraphRequest) -> Result:
     options = list_options({k: v for k, v in request.params.items() if k == "$select"}, {})
+    expansions = parse_expand(request.params.get("$expand"), USER)
     selection = USER.choose(options.select)
     body = {"@odata.context": request.context(entity_context("users", options.select))}
-    body.update(USER.render(_user(request), selection))
+    user = USER.render(_user(request), selection)
+    expand(request, USER, expansions, [user])
+    body.update(user)
     return Result(body=body)
 
 
