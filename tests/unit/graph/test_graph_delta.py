@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tenantlab.clock import FixedClock
+from tenantlab.config import PlatformSettings
 from tenantlab.graph.app import create_app
 from tenantlab.platform import Platform
 from tenantlab.storage.schema import Tenant
@@ -126,6 +127,28 @@ def test_tokens_survive_a_restart(
     restarted.headers["Authorization"] = f"Bearer {mint(['User.Read.All'])}"
     changes, _, _ = round_trip(restarted, relative(link))
     assert [c["surname"] for c in changes] == ["Vance"]
+
+
+def test_tokens_work_on_another_node(
+    reader: Any,
+    platform: Platform,
+    tenant: Tenant,
+    settings: PlatformSettings,
+    clock: FixedClock,
+    mint: Any,
+    client_for: Any,
+) -> None:
+    """A second platform over the same database (another node) continues the first's link."""
+    _, link, _ = round_trip(reader, "/v1.0/users/delta?$select=displayName")
+    platform.directory.update_user(tenant=tenant.id, key=f"user1@{DOMAIN}", display_name="One")
+    other = Platform.open(settings, clock)
+    try:
+        node = client_for(create_app(other))
+        node.headers["Authorization"] = f"Bearer {mint(['User.Read.All'])}"
+        changes, _, _ = round_trip(node, relative(link))
+    finally:
+        other.close()
+    assert [c["displayName"] for c in changes] == ["One"]
 
 
 def test_filter_by_id_and_latest(reader: Any, platform: Platform, tenant: Tenant) -> None:
