@@ -86,11 +86,15 @@ def fresh_database(server_url: str) -> Iterator[str]:
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
 
     from tenantlab.storage.database import normalize_url
 
     name = f"tenantlab_nodes_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalize_url(server_url), isolation_level="AUTOCOMMIT")
+    # No pool: the server may have restarted (fault tests) by the time the database is dropped.
+    admin = create_engine(
+        normalize_url(server_url), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
