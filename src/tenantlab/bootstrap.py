@@ -3,12 +3,14 @@
 When a tenant is created (CLI, seed file, portal, tests: any path through `Platform.directory`),
 the platform registers an application "tenantlab management" in it, consents to Microsoft Graph's
 Application.ReadWrite.All, AppRoleAssignment.ReadWrite.All and User.ReadWrite.All, adds a client
-secret, and writes `{home}/tenants/{tenant id}/management-app.json` readable by its owner only.
-`tenantlab tenant show --credentials` prints that file.
+secret, stores them sealed in the database (table `management_app_credentials`, under the
+key-encryption key, in the tenant's own transaction) so every node can show them, and writes
+`{home}/tenants/{tenant id}/management-app.json`, readable by its owner only, on the node that made
+the tenant. `tenantlab tenant show --credentials` prints them (the file first: tenants made before
+the database copy have only the file).
 
-This is the one place a client secret rests in clear text, on purpose: it is the bootstrap
-credential of a local test tenant, as an admin would keep it in a vault, and it lives beside the
-signing keys with the same 0600 protection.
+The file is the one place a client secret rests in clear text, on purpose: it is the bootstrap
+credential of a local test tenant, as an admin would keep it in a vault, with 0600 protection.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from tenantlab.clock import iso_z
 from tenantlab.config import PlatformSettings, ensure_private_dir, write_private_file
 from tenantlab.directory import Directory
 from tenantlab.ids import MICROSOFT_GRAPH_APP_ID
-from tenantlab.storage.schema import Tenant
+from tenantlab.keys.installation_secrets import InstallationSecrets
+from tenantlab.storage.database import Database
+from tenantlab.storage.schema import ManagementAppCredential, Tenant
 
 MANAGEMENT_APP_NAME = "tenantlab management"
 MANAGEMENT_PERMISSIONS = (
@@ -48,8 +52,16 @@ def credentials_path(settings: PlatformSettings, tenant_id: str) -> Path:
     return settings.home / "tenants" / tenant_id / CREDENTIALS_FILE
 
 
+def sealing_context(tenant_id: str) -> str:
+    return f"management-app:{tenant_id}"
+
+
 def provision_management_app(
-    directory: Directory, settings: PlatformSettings, tenant: Tenant
+    directory: Directory,
+    settings: PlatformSettings,
+    tenant: Tenant,
+    *,
+    sealer: InstallationSecrets | None = None,
 ) -> ManagementCredentials:
     """Register the management app in `tenant`, consent its permissions, write its credentials."""
     app = directory.create_application(
@@ -83,6 +95,15 @@ def provision_management_app(
         graphEndpoint=f"{settings.graph_origin}/v1.0",
         permissions=MANAGEMENT_PERMISSIONS,
     )
+    document = json.dumps(asdict(credentials)).encode()
+    if sealer is not None:
+        with directory.db.session() as session:
+            session.merge(
+                ManagementAppCredential(
+                    tenant_id=tenant.id,
+                    sealed=sealer.seal(document, context=sealing_context(tenant.id)),
+                )
+            )
     path = credentials_path(settings, tenant.id)
 
     def write() -> None:
@@ -103,21 +124,35 @@ def _graph_role_ids(directory: Directory, tenant_id: str) -> list[str]:
 
 
 def read_management_credentials(
-    settings: PlatformSettings, tenant_id: str
+    settings: PlatformSettings,
+    tenant_id: str,
+    *,
+    database: Database | None = None,
+    sealer: InstallationSecrets | None = None,
 ) -> ManagementCredentials | None:
-    """The tenant's management credentials, or None for a tenant created without a data folder."""
+    """The tenant's management credentials: this node's file, else (given the database and its
+    sealer) the database's copy; None for a tenant made without them."""
     path = credentials_path(settings, tenant_id)
-    if not path.exists():
+    if path.exists():
+        data = json.loads(path.read_text())
+    elif database is not None and sealer is not None:
+        with database.session() as session:
+            row = session.get(ManagementAppCredential, tenant_id)
+            if row is None:
+                return None
+            data = json.loads(sealer.open(row.sealed, context=sealing_context(tenant_id)))
+    else:
         return None
-    data = json.loads(path.read_text())
     data["permissions"] = tuple(data.get("permissions") or ())
     return ManagementCredentials(**data)
 
 
-def install(directory: Directory, settings: PlatformSettings) -> None:
+def install(
+    directory: Directory, settings: PlatformSettings, sealer: InstallationSecrets | None = None
+) -> None:
     """Give every tenant created through `directory` from now on its management app."""
 
     def provision(tenant: Tenant) -> None:
-        provision_management_app(directory, settings, tenant)
+        provision_management_app(directory, settings, tenant, sealer=sealer)
 
     directory.tenant_created.append(provision)

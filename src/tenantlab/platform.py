@@ -125,7 +125,7 @@ class Platform:
         if first_key_with_tenant:
             directory.tenant_created.append(lambda tenant: keys.create_first(tenant.id))
         if management_apps:
-            bootstrap.install(directory, settings)
+            bootstrap.install(directory, settings, shared)
         return cls(
             settings=settings,
             database=database,

@@ -293,9 +293,17 @@ def lockout(
     )
 
 
+def _credentials_file(platform: Platform, tenant_id: str) -> str:
+    path = credentials_path(platform.settings, tenant_id)
+    return str(path) if path.exists() else "none on this node (read from the database)"
+
+
 def _show_credentials(platform: Platform, tenant_id: str, as_json: bool) -> None:
-    """The management app's credentials, read from the owner-only file in the data folder."""
-    credentials = read_management_credentials(platform.settings, tenant_id)
+    """The management app's credentials: the data folder's owner-only file, or the database's
+    sealed copy (a tenant another node made)."""
+    credentials = read_management_credentials(
+        platform.settings, tenant_id, database=platform.database, sealer=platform.secrets
+    )
     if credentials is None:
         raise ConfigError(
             f"tenant {tenant_id} has no management app credentials in "
@@ -318,6 +326,6 @@ def _show_credentials(platform: Platform, tenant_id: str, as_json: bool) -> None
             ("secret expires", credentials.secretExpiresDateTime),
             ("authority", credentials.authority),
             ("graph endpoint", credentials.graphEndpoint),
-            ("file", str(credentials_path(platform.settings, tenant_id))),
+            ("file", _credentials_file(platform, tenant_id)),
         ],
     )

@@ -65,3 +65,10 @@ class InstallationSecrets:
             if remember:
                 self._opened[name] = opened
             return opened
+
+    def seal(self, secret: bytes, *, context: str) -> bytes:
+        """Seal a secret kept elsewhere in the database (a row of its own table)."""
+        return self._kek.seal(secret, context=context)
+
+    def open(self, blob: bytes, *, context: str) -> bytes:
+        return self._kek.open(blob, context=context)

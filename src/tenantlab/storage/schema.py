@@ -52,6 +52,17 @@ class InstallationSetting(Base):
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
+class ManagementAppCredential(Base):
+    """A tenant's management-app credentials (client id, secret, ...), sealed under the KEK: any
+    node can show them (`tenant show --credentials`), not only the one that made the tenant."""
+
+    __tablename__ = "management_app_credentials"
+    tenant_id: Mapped[str] = mapped_column(
+        GUID, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class DirectoryState(Base):
     """One row: a counter bumped by every directory write, so caches know when to reload."""
 

@@ -7,10 +7,12 @@ import os
 from pathlib import Path
 
 from click.testing import CliRunner
+from sqlalchemy import delete
 
 from tenantlab.cli import cli
 from tenantlab.config import PlatformSettings
 from tenantlab.platform import Platform
+from tenantlab.storage.schema import ManagementAppCredential
 
 
 def invoke(*args: str, code: int = 0) -> str:
@@ -46,6 +48,16 @@ def test_show_credentials_of_a_tenant_without_a_file_is_one_error_line() -> None
     home = Path(os.environ["TENANTLAB_HOME"])
     for path in (home / "tenants").glob("*/management-app.json"):
         path.unlink()
+    # The database's sealed copy still has them (another node's tenant has no file here) ...
+    shown = invoke("tenant", "show", "contoso.onmicrosoft.com", "--credentials", "--json")
+    assert json.loads(shown)["clientSecret"]
+    platform = Platform.open(PlatformSettings(home=home))
+    try:
+        with platform.database.session() as session:
+            session.execute(delete(ManagementAppCredential))
+    finally:
+        platform.close()
+    # ... and a tenant made with neither (a platform without a data folder) is one error line.
     error = invoke("tenant", "show", "contoso.onmicrosoft.com", "--credentials", code=2)
     assert error.startswith("error: tenant ")
     assert "Traceback" not in error
