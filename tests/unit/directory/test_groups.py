@@ -207,3 +207,23 @@ def test_each_change_is_audited_as_entra_names_it(
     assert updated.target_resources[0]["modifiedProperties"] == [
         {"displayName": "description", "oldValue": None, "newValue": '["Ops"]'}
     ]
+
+
+def test_group_types_any_is_one_sql_condition_on_both_backends(
+    directory: Directory, contoso: Tenant
+) -> None:
+    from tenantlab.directory.queries import Comparison, Negation, PageQuery
+
+    directory.create_group(tenant=contoso.id, display_name="Sec", mail_nickname="sec")
+    m365 = directory.create_group(
+        tenant=contoso.id,
+        display_name="M",
+        mail_nickname="m",
+        group_types=["Unified"],
+        mail_enabled=True,
+    )
+    unified = Comparison("groupTypes", "any", "unified")
+    page = directory.page_groups(tenant=contoso.id, query=PageQuery(filter=unified, count=True))
+    assert ([g.id for g in page.items], page.count) == ([m365.id], 1)
+    others = directory.page_groups(tenant=contoso.id, query=PageQuery(filter=Negation(unified)))
+    assert [g.display_name for g in others.items] == ["Sec"]
