@@ -1,8 +1,8 @@
 """Benchmark: our token endpoint vs the oidc-provider peer, loaded the same way, in one run.
 
     .venv/bin/python bench/token_endpoint.py [--reps 3] [--duration 10] [--conns "1 8 32"]
-        [--variants pinned,nosignins,cert,apps10k,unpinned] [--peers-dir ../shared/bench/peers]
-        [--out DIR]
+        [--variants pinned,nosignins,cert,apps10k,groups,unpinned]
+        [--peers-dir ../shared/bench/peers] [--out DIR]
 
 Method (../shared/reference/peer-benchmark.md, ../shared/bench/peers/README.md): the same client
 id, secret and scope for both servers (`client_secret_post`, `scope=api://bench/.default`), the
@@ -17,6 +17,8 @@ time per token from /proc (robust to noise from other processes). Variants:
 - `nosignins` ours with the secret and the sign-in log closed (prices sign-in recording, issue 15);
 - `cert`     ours with a certificate client assertion (RS256 + x5t) instead of the secret;
 - `apps10k`  ours with 10,000 more app registrations in the tenant;
+- `groups`   ours with the API asking for the `groups` claim (SecurityGroup) and the client in
+             150 groups (a 150-id claim) and in 250 (the overage instead);
 - `unpinned` ours with 2 worker processes vs the peer, nothing pinned, at 8 and 32 connections.
 
 Every load run is bounded by wrk's -d and a timeout, and only targets 127.0.0.1. The peer is
@@ -390,7 +392,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--conns", default="1 8 32")
-    parser.add_argument("--variants", default="pinned,nosignins,cert,apps10k,unpinned")
+    parser.add_argument("--variants", default="pinned,nosignins,cert,apps10k,groups,unpinned")
     parser.add_argument("--apps", type=int, default=10_000)
     parser.add_argument(
         "--peers-dir",
@@ -411,7 +413,12 @@ def main() -> None:
     variants = set(args.variants.split(","))
     conns = [int(c) for c in args.conns.split()]
     args.out.mkdir(parents=True, exist_ok=True)
-    homes = {"one": args.out / "home-1-app", "many": args.out / f"home-{args.apps}-apps"}
+    homes = {
+        "one": args.out / "home-1-app",
+        "many": args.out / f"home-{args.apps}-apps",
+        "groups150": args.out / "home-150-groups",
+        "groups250": args.out / "home-250-groups",
+    }
     seed = HERE / "token_endpoint_server.py"
     subprocess.run([PYTHON, str(seed), "seed", "--home", str(homes["one"])], check=True)
     if "apps10k" in variants:
@@ -419,6 +426,12 @@ def main() -> None:
             [PYTHON, str(seed), "seed", "--home", str(homes["many"]), "--apps", str(args.apps)],
             check=True,
         )
+
+    if "groups" in variants:
+        for count in (150, 250):
+            home = str(homes[f"groups{count}"])
+            command = [PYTHON, str(seed), "seed", "--home", home, "--groups", str(count)]
+            subprocess.run(command, check=True)
 
     peer = Peer(args.peers_dir)
     pinned: list[Target] = [peer]
@@ -430,6 +443,9 @@ def main() -> None:
         pinned.append(Ours("ours (certificate assertion)", homes["one"], cert=True))
     if "apps10k" in variants:
         pinned.append(Ours(f"ours ({args.apps:,} apps)", homes["many"]))
+    if "groups" in variants:
+        pinned.append(Ours("ours (groups claim, 150 groups)", homes["groups150"]))
+        pinned.append(Ours("ours (groups overage, 250 groups)", homes["groups250"]))
     unpinned: list[Target] = []
     if "unpinned" in variants:
         unpinned = [peer, Ours("ours (2 workers)", homes["one"], workers=2)]

@@ -45,7 +45,7 @@ def _settings(home: Path, port: int, tls: bool) -> object:
     return PlatformSettings(home=home, port=port, public_url=f"https://{host}:{port}")
 
 
-def seed(home: Path, apps: int) -> None:
+def seed(home: Path, apps: int, groups: int = 0) -> None:
     """Idempotent: a second run finds the tenant and leaves everything as it is."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -77,6 +77,18 @@ def seed(home: Path, apps: int) -> None:
         directory.grant_app_role(
             tenant=TENANT_ID, client=CLIENT_ID, resource=RESOURCE_URI, role="Bench.Read"
         )
+        if groups:  # the API asks for the groups claim; the client is in `groups` groups
+            directory.update_application(
+                tenant=TENANT_ID,
+                app="Bench API",
+                changes={"groupMembershipClaims": "SecurityGroup"},
+            )
+            client_sp = directory.get_service_principal(tenant=TENANT_ID, key=CLIENT_ID)
+            for i in range(groups):
+                group = directory.create_group(
+                    tenant=TENANT_ID, display_name=f"Bench {i}", mail_nickname=f"bench{i}"
+                )
+                directory.add_group_member(tenant=TENANT_ID, group=group.id, member=client_sp.id)
         now = platform.clock.now()
         with platform.database.session() as session:
             key_id = new_guid()
@@ -228,6 +240,7 @@ def main() -> None:
     seeding = sub.add_parser("seed")
     seeding.add_argument("--home", type=Path, required=True)
     seeding.add_argument("--apps", type=int, default=0)
+    seeding.add_argument("--groups", type=int, default=0)
     serving = sub.add_parser("serve")
     serving.add_argument("--home", type=Path, required=True)
     serving.add_argument("--port", type=int, default=18090)
@@ -241,7 +254,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.command == "seed":
-        seed(args.home, args.apps)
+        seed(args.home, args.apps, args.groups)
     else:
         serve(args.home, args.port, args.workers, args.tls, args.sign_ins == "on")
     sys.exit(0)
