@@ -268,11 +268,15 @@ class LiveTenant:
         registered on first use: what automation provisions the tenant with through Graph."""
         from tenantlab.bootstrap import provision_management_app, read_management_credentials
 
-        settings = self.cloud.platform.settings
-        existing = read_management_credentials(settings, self.id)
+        platform = self.cloud.platform
+        existing = read_management_credentials(
+            platform.settings, self.id, database=platform.database, sealer=platform.secrets
+        )
         if existing is not None:
             return existing
-        return provision_management_app(self.directory, settings, self.row)
+        return provision_management_app(
+            self.directory, platform.settings, self.row, sealer=platform.secrets
+        )
 
     def forge(
         self,
