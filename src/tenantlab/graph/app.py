@@ -261,6 +261,7 @@ class GraphApp:
             route.collection,
             selected="$select" in params,
             top=int(top) if top and top.isdigit() else None,
+            expanded="$expand" in params,
         )
         decision = self.throttle.charge(caller.tenant_id, caller.app_id, cost, budget)
         headers = decision.headers(caller.tenant_id, caller.app_id)

@@ -3,9 +3,10 @@
 Off unless switched on for the tenant (`tenantlab tenant graph-throttling {tenant} on`, or
 `Directory.set_graph_throttling`), so tests of a client's retry logic can ask for 429s and get
 them, with the headers Graph sends. Costs and limits are the identity-and-access numbers Microsoft
-publishes: GET users and GET applications cost 2 units, everything else 1; `$select` saves one and
-`$top` under 20 saves one (never below 1); the budget is 3,500 / 5,000 / 8,000 units per 10 s
-for tenants under 50 / 50-500 / over 500 users. `limit_override` replaces the budget (tests).
+publishes: GET users and GET applications cost 2 units, everything else 1; `$select` saves one,
+`$expand` adds one and `$top` under 20 saves one (never below 1); the budget is 3,500 / 5,000 /
+8,000 units per 10 s for tenants under 50 / 50-500 / over 500 users. `limit_override` replaces
+the budget (tests).
 
 The window is fixed (it starts with the first request after the previous one ended), which is
 how the published "per 10 seconds" reads and keeps `Retry-After` exact. Windows are counted in
@@ -24,10 +25,14 @@ from tenantlab.storage.counters import Counters, InProcessCounters
 WINDOW_SECONDS = 10.0
 
 
-def request_cost(method: str, collection: str, *, selected: bool, top: int | None) -> int:
+def request_cost(
+    method: str, collection: str, *, selected: bool, top: int | None, expanded: bool = False
+) -> int:
     cost = 2 if method == "GET" and collection in ("users", "applications") else 1
     if selected:
         cost -= 1
+    if expanded:
+        cost += 1
     if top is not None and top < 20:
         cost -= 1
     return max(cost, 1)

@@ -121,3 +121,15 @@ def test_what_cannot_expand_is_graphs_400(
     error = response.json()["error"]
     assert error["code"] == code
     assert message in error["message"]
+
+
+def test_an_expansion_costs_one_resource_unit_more(
+    platform: Platform, tenant: Tenant, world: dict[str, Any], reader: Any
+) -> None:
+    platform.directory.set_graph_throttling(tenant=tenant.id, enabled=True)
+    plain = reader.get("/v1.0/users")
+    expanded = reader.get("/v1.0/users?$expand=memberOf")
+    assert (plain.headers["x-ms-resource-unit"], expanded.headers["x-ms-resource-unit"]) == (
+        "2",
+        "3",
+    )
