@@ -126,6 +126,9 @@ def serve(
         tenants = platform.directory.list_tenants()
         for t in tenants:
             platform.keys.active(t.id)
+        # Opened now, so a database whose secret digests need a pepper it lacks stops the start
+        # with its one line, not the first token request with a 500.
+        _ = platform.directory.secret_digests.pepper
         app = create_cloud_app(platform) if settings.workers == 1 else None
     except BaseException:
         sock.close()
