@@ -29,7 +29,8 @@ def node_env(home: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TENANTLAB_")}
     env["TENANTLAB_HOME"] = str(home)
     for name, value in settings.items():
-        env[f"TENANTLAB_{name.upper()}"] = value
+        if value:  # an empty value: that setting's default (bench/multinode.py's SQLite node)
+            env[f"TENANTLAB_{name.upper()}"] = value
     return env
 
 

@@ -3,6 +3,7 @@ a worker that dies is replaced while the others answer."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import ssl
@@ -82,3 +83,30 @@ def test_workers_share_one_port_and_replace_a_killed_one(
     assert code == 0, node.stderr[-5:]
     assert node.stdout[-1].strip() == "stopped"
     assert "Traceback" not in "".join(node.stderr)
+
+
+def test_a_node_that_made_its_database_serves_after_another_process_writes(
+    tmp_path: Path,
+) -> None:
+    """The node migrates a fresh SQLite file itself; `tenantlab seed` then writes from another
+    process. The migration's lock must not drop the node's SQLite locks (it did: every token
+    after the seed failed with "disk I/O error")."""
+    env = node_env(tmp_path / "home")
+    node = start_node(tmp_path / "home", env=env)
+    try:
+        report = json.loads(tenantlab(env, "seed", str(EXAMPLE), "--json").stdout)
+        secret = next(s for s in report["secrets"] if s["appDisplayName"] == "ToDo Daemon")
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": secret["appId"],
+            "client_secret": secret["secretText"],
+            "scope": "https://graph.microsoft.com/.default",
+        }
+        trust = ssl.create_default_context(cafile=node.home / "ca-bundle.pem")
+        url = f"https://127.0.0.1:{node.port}/{secret['tenantId']}/oauth2/v2.0/token"
+        with httpx.Client(verify=trust, timeout=30) as client:
+            statuses = [client.post(url, data=form).status_code for _ in range(60)]
+    finally:
+        node.stop()
+    assert set(statuses) == {200}, statuses
+    assert "disk I/O error" not in "".join(node.stderr)

@@ -8,8 +8,10 @@ migrates, the others wait, find the schema current and go on.
 
 - PostgreSQL: a session-level advisory lock, on its own connection; released at the end, or by
   the server when the process dies.
-- SQLite: an exclusive `flock` on the database file (SQLite's own locks are POSIX byte-range
-  locks, independent of `flock`, so they do not interfere); released with the file.
+- SQLite: an exclusive `flock` on a sibling file, `{database}.migrate-lock`. Never on the
+  database file itself: closing any descriptor of that file drops every POSIX lock SQLite holds
+  on it in this process, and the server's connections then fail with "disk I/O error" once
+  another process writes (a node that made its own database, then `tenantlab seed` beside it).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def migration_lock(engine: Engine) -> Iterator[None]:
     if not path or path == ":memory:" or path.startswith("file:"):
         yield  # one process's memory, or a dialect with no lock of ours: nothing to share
         return
-    fd = os.open(Path(path), os.O_RDONLY)
+    fd = os.open(Path(path + ".migrate-lock"), os.O_RDONLY | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
