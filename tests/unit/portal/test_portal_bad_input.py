@@ -46,6 +46,8 @@ def fill(path: str, app: Application) -> str:
         .replace("{role_id}", "not-a-role")
         .replace("{scope_id}", "not-a-scope")
         .replace("{user_id}", "nobody@contoso.onmicrosoft.com")
+        .replace("{group_id}", "not-a-group")
+        .replace("{member_id}", "00000000-0000-0000-0000-000000000002")
     )
 
 
