@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from loadbalancer import free_port
 from nodes import Node, node_env, start_node, tenantlab
 
 from pgcluster import TEST_KEY_ENCRYPTION_KEY
@@ -56,14 +57,31 @@ def database_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
     if request.param == "sqlite":
         yield node_env(tmp_path / "home")
         return
-    url = request.getfixturevalue("postgres_url")
-    yield node_env(tmp_path / "home", database_url=url, key_encryption_key=TEST_KEY_ENCRYPTION_KEY)
+    # A shared database's nodes name the one origin they serve; here, the node's own port.
+    port = free_port()
+    yield node_env(
+        tmp_path / "home",
+        database_url=request.getfixturevalue("postgres_url"),
+        key_encryption_key=TEST_KEY_ENCRYPTION_KEY,
+        port=str(port),
+        public_url=f"https://127.0.0.1:{port}",
+    )
 
 
 def test_workers_share_one_port_and_replace_a_killed_one(
     database_env: dict[str, str], tmp_path: Path
 ) -> None:
-    node = start_node(tmp_path / "home", "--workers", "2", "--seed", str(EXAMPLE), env=database_env)
+    port = database_env.get("TENANTLAB_PORT", "0")
+    node = start_node(
+        tmp_path / "home",
+        "--port",
+        port,
+        "--workers",
+        "2",
+        "--seed",
+        str(EXAMPLE),
+        env=database_env,
+    )
     try:
         assert "2 worker processes" in "".join(node.stdout)
         assert set(_tokens(node, 40)) == {200}

@@ -64,7 +64,8 @@ def upgrade(with_todo: bool, as_json: bool) -> None:
 
 @db.command("public-url")
 @click.argument("origin", required=False)
-def public_url(origin: str | None) -> None:
+@json_option_saying("{publicUrl} (null when none is recorded yet)")
+def public_url(origin: str | None, as_json: bool) -> None:
     """Show, or set, the one public origin every node of a shared database serves.
 
     Nodes refuse to start under another origin than the recorded one; to move them all (a new
@@ -82,4 +83,8 @@ def public_url(origin: str | None) -> None:
         recorded = read_setting(database, PUBLIC_ORIGIN_SETTING)
     finally:
         database.dispose()
-    click.echo(recorded.value if recorded and recorded.value else "(none recorded yet)")
+    value = recorded.value if recorded and recorded.value else None
+    if as_json:
+        print_json({"publicUrl": value})
+        return
+    click.echo(value or "(none recorded yet)")
