@@ -26,8 +26,8 @@ from tenantlab.directory.errors import (
 )
 from tenantlab.directory.principals import (
     PrincipalsMixin,
+    assignable_role,
     assignment_id,
-    chosen_role,
     roles_of,
 )
 from tenantlab.ids import is_guid, new_guid, normalize_guid
@@ -308,12 +308,9 @@ class GroupsMixin(DirectoryBase):
             t = self._tenant(session, tenant)
             found = self._group(session, t.id, group)
             resource_sp = _resource(session, t.id, resource)
-            chosen = chosen_role(session, resource_sp, role)
-            if "User" not in chosen["allowedMemberTypes"]:
-                raise ValidationFailed(
-                    f"app role '{chosen['value']}' is for applications only (allowedMemberTypes "
-                    "lacks 'User'); it cannot be assigned to a group"
-                )
+            chosen = assignable_role(
+                session, resource_sp, role, member_type="User", to="assigned to a group"
+            )
             existing = session.scalar(
                 select(GroupAppRoleAssignment).where(
                     GroupAppRoleAssignment.group_id == found.id,

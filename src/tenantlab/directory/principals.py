@@ -58,6 +58,23 @@ def chosen_role(session: Session, resource_sp: ServicePrincipal, role: str) -> d
     return chosen
 
 
+def assignable_role(
+    session: Session, resource_sp: ServicePrincipal, role: str, *, member_type: str, to: str
+) -> dict[str, Any]:
+    """`chosen_role`, checked to be enabled and to allow `member_type` ("Application" or
+    "User"); `to` says what the assignment would do, for the message."""
+    chosen = chosen_role(session, resource_sp, role)
+    if member_type not in chosen["allowedMemberTypes"]:
+        only = "users" if member_type == "Application" else "applications"
+        raise ValidationFailed(
+            f"app role '{chosen['value']}' is for {only} only (allowedMemberTypes lacks "
+            f"'{member_type}'); it cannot be {to}"
+        )
+    if not chosen.get("isEnabled", True):
+        raise ValidationFailed(f"app role '{chosen['value']}' is disabled")
+    return chosen
+
+
 class PrincipalsMixin(DirectoryBase):
     # -- service principals ------------------------------------------------------------------
 
@@ -246,14 +263,13 @@ class PrincipalsMixin(DirectoryBase):
                 raise ServicePrincipalNotFound(
                     f"no resource '{resource}' in this tenant (use its appId or identifierUri)"
                 )
-            chosen = chosen_role(session, resource_sp, role)
-            if "Application" not in chosen["allowedMemberTypes"]:
-                raise ValidationFailed(
-                    f"app role '{chosen['value']}' is for users only (allowedMemberTypes "
-                    "lacks 'Application'); it cannot be granted to an application"
-                )
-            if not chosen.get("isEnabled", True):
-                raise ValidationFailed(f"app role '{chosen['value']}' is disabled")
+            chosen = assignable_role(
+                session,
+                resource_sp,
+                role,
+                member_type="Application",
+                to="granted to an application",
+            )
             existing = session.scalar(
                 select(AppRoleAssignment).where(
                     AppRoleAssignment.principal_id == client_sp.id,

@@ -227,3 +227,23 @@ def test_group_types_any_is_one_sql_condition_on_both_backends(
     assert ([g.id for g in page.items], page.count) == ([m365.id], 1)
     others = directory.page_groups(tenant=contoso.id, query=PageQuery(filter=Negation(unified)))
     assert [g.display_name for g in others.items] == ["Sec"]
+
+
+def test_a_disabled_role_cannot_be_assigned_to_a_group(
+    directory: Directory, contoso: Tenant
+) -> None:
+    """The same check as a grant to an application (it was missing for groups)."""
+    role = {
+        "id": "5f0c3d7e-6a1b-4c2d-9e8f-0a1b2c3d4e5f",
+        "value": "Legacy",
+        "displayName": "Legacy",
+        "description": "Legacy",
+        "allowedMemberTypes": ["User"],
+        "isEnabled": False,
+    }
+    api = directory.create_application(tenant=contoso.id, display_name="Old API", app_roles=[role])
+    directory.create_group(tenant=contoso.id, display_name="Staff", mail_nickname="staff")
+    with pytest.raises(ValidationFailed, match="'Legacy' is disabled"):
+        directory.assign_app_role_to_group(
+            tenant=contoso.id, group="Staff", resource=api.app_id, role="Legacy"
+        )
