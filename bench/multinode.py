@@ -34,31 +34,16 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "tests"), str(HERE.parent / "tests" / "integration")]
 from multinode import Cluster, fresh_database, running_cluster  # noqa: E402
 from nodes import tenantlab  # noqa: E402
+from token_endpoint import cpu_seconds  # noqa: E402  (a node and its workers, from /proc)
 
 from pgcluster import PrivateCluster  # noqa: E402
 from redisserver import RedisServer  # noqa: E402
 
 EXAMPLE = HERE.parent / "examples" / "contoso.yaml"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 LUA = """wrk.method = "POST"
 wrk.body = os.getenv("FORM") or ""
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 """
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of `pid` and its children (a node's workers)."""
-    children = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False
-    ).stdout.split()
-    total = 0.0
-    for process in [pid, *(int(c) for c in children)]:
-        try:
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-        except OSError:
-            pass
-    return total
 
 
 def wrk(url: str, form: str, conns: int, seconds: int, lua: Path) -> dict[str, Any]:
