@@ -1,20 +1,27 @@
 """Settings shared by every component: where the data folder is, which database, which URLs.
 
-Nothing here reads the environment at import time; `PlatformSettings()` does, when called.
+Nothing here reads the environment at import time; `PlatformSettings()` does, when called. The
+reader is plain Python on purpose: every CLI command starts by reading these settings, and
+pydantic-settings (with pydantic and asyncio behind it) cost as much start-up as SQLAlchemy.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from enum import Enum
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from tenantlab.errors import ConfigError
 
 DEFAULT_PORT = 5443
 DEFAULT_TODO_PORT = 44351
+ENV_PREFIX = "TENANTLAB_"
 
 # Microsoft's own origins. When tenantlab's public origin is Entra's (`tenantlab run`, `tenantlab
 # up --as-microsoft`: the names resolve to tenantlab and its CA is trusted), every URL and issuer
@@ -24,62 +31,181 @@ MICROSOFT_GRAPH_ORIGIN = "https://graph.microsoft.com"
 MICROSOFT_V1_ISSUER_ORIGIN = "https://sts.windows.net"
 
 
-class PlatformSettings(BaseSettings):
-    """The emulated cloud's settings (`TENANTLAB_*` environment variables)."""
+class _Unset(Enum):
+    FROM_ENVIRONMENT = 0
 
-    model_config = SettingsConfigDict(env_prefix="TENANTLAB_", extra="ignore")
 
-    home: Path = Field(default_factory=lambda: Path.home() / ".tenantlab")
-    database_url: str | None = None
-    host: str = "127.0.0.1"
-    port: int = DEFAULT_PORT
+FROM_ENVIRONMENT = _Unset.FROM_ENVIRONMENT
+
+
+def environment_values(prefix: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`{PREFIX}NAME=value` variables as {"name": value}; names match in any case, as before."""
+    source = os.environ if environ is None else environ
+    size = len(prefix)
+    return {
+        name[size:].lower(): value
+        for name, value in source.items()
+        if name[:size].upper() == prefix.upper()
+    }
+
+
+def _home(value: object) -> Path:
+    if isinstance(value, Path):
+        return value
+    if isinstance(value, str) and value:
+        return Path(os.path.expanduser(value))
+    raise ValueError("must be a folder path")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise ValueError("must be text")
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _number(value: object, *, whole: bool) -> float:
+    what = "a whole number" if whole else "a number"
+    if isinstance(value, int if whole else (int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return (int if whole else float)(value.strip())
+        except ValueError:
+            raise ValueError(f"must be {what}, not {value!r}") from None
+    raise ValueError(f"must be {what}")
+
+
+def _whole_number(low: int, high: int | None = None) -> Callable[[object], int]:
+    def parse(value: object) -> int:
+        number = int(_number(value, whole=True))
+        if number < low or (high is not None and number > high):
+            bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise ValueError(f"must be {bounds}, not {number}")
+        return number
+
+    return parse
+
+
+def _positive_number(value: object) -> float:
+    number = float(_number(value, whole=False))
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"must be a number greater than 0, not {value!r}")
+    return number
+
+
+def _https_origin(value: object) -> str | None:
+    """Every issuer, endpoint and the authority Graph trusts derive from the public origin,
+    and MSAL and azure-identity refuse a plain http authority: it is https, always. Plain
+    HTTP is served only behind a TLS-terminating proxy whose origin this is (`serve --http`).
+    """
+    if value is None:
+        return None
+    text = _text(value)
+    parts = urlsplit(text)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(
+            f"the public URL must be an https:// origin, not {text!r} (clients refuse "
+            "plain http; behind a TLS-terminating proxy give its https:// origin and --http)"
+        )
+    return "https" + text[len("https") :]  # the scheme in lower case, as issuers spell it
+
+
+def _names(value: object) -> list[str]:
+    """Comma-separated in the environment (a JSON list is read too); a list from code."""
+    if isinstance(value, str):
+        if value.lstrip().startswith("["):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValueError("must be names separated by commas, or a JSON list") from None
+        else:
+            return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(part, str) for part in value):
+        return [part.strip() for part in value if part.strip()]
+    raise ValueError("must be names separated by commas")
+
+
+# How each setting is read, in the order of the fields; the default when neither the caller nor
+# the environment gives it.
+_PARSERS: dict[str, tuple[Callable[[object], Any], Callable[[], object]]] = {
+    "home": (_home, lambda: Path.home() / ".tenantlab"),
+    "database_url": (_optional_text, lambda: None),
+    "host": (_text, lambda: "127.0.0.1"),
+    "port": (_whole_number(0, 65535), lambda: DEFAULT_PORT),
+    "public_url": (_https_origin, lambda: None),
+    "tls_names": (_names, list),
+    "redis_url": (_optional_text, lambda: None),
+    "database_connections": (_whole_number(1), lambda: 10),
+    "workers": (_whole_number(1), lambda: 1),
+    "sign_in_retention_days": (_positive_number, lambda: 30.0),
+    "key_encryption_key": (_optional_text, lambda: None),
+}
+
+
+@dataclass(frozen=True, init=False)
+class PlatformSettings:
+    """The emulated cloud's settings: keyword arguments, else `TENANTLAB_*` environment
+    variables, else the defaults. A bad value is a ConfigError naming the variable.
+
+    `dataclasses.replace(settings, port=...)` gives a copy with other values (and reads no
+    environment: every field is given).
+    """
+
+    home: Path
+    database_url: str | None
+    host: str
+    port: int
     # The origin clients use; issuers and endpoints are derived from it. Default: https://localhost:{port}
-    public_url: str | None = None
+    public_url: str | None
     # Extra DNS names / IPs for the TLS server certificate (comma separated in the environment).
-    tls_names: list[str] = Field(default_factory=list)
+    tls_names: list[str]
     # Redis shared by every node of one cloud (Graph throttling, sign-in limits); None: counted
     # in each process, which is right for one server process.
-    redis_url: str | None = None
+    redis_url: str | None
     # PostgreSQL connections one node may hold for requests, shared out among its worker
     # processes (`database_pool_size`); and how many worker processes this node runs.
-    database_connections: int = Field(default=10, ge=1)
-    workers: int = Field(default=1, ge=1)
+    database_connections: int
+    workers: int
     # Sign-in records older than this many days are pruned (Entra keeps them 30 days).
-    sign_in_retention_days: float = Field(default=30, gt=0)
+    sign_in_retention_days: float
     # Seals the secrets kept in the database (keys.envelope). Required with a shared database;
     # otherwise made on first start in {home}/key-encryption.key.
-    key_encryption_key: SecretStr | None = None
+    key_encryption_key: str | None = field(repr=False)
 
-    @field_validator("home", mode="before")
-    @classmethod
-    def _expand_home(cls, value: object) -> object:
-        if isinstance(value, str):
-            return Path(os.path.expanduser(value))
-        return value
+    def __init__(self, **given: Any) -> None:
+        unknown = sorted(set(given) - set(_PARSERS))
+        if unknown:
+            raise TypeError(f"PlatformSettings has no setting {', '.join(unknown)}")
+        environment: dict[str, str] | None = None
+        for name, (parse, default) in _PARSERS.items():
+            value = given.get(name, FROM_ENVIRONMENT)
+            if value is FROM_ENVIRONMENT:
+                if environment is None:
+                    environment = environment_values(ENV_PREFIX)
+                value = environment.get(name, FROM_ENVIRONMENT)
+            if value is FROM_ENVIRONMENT:
+                parsed = default()
+            else:
+                try:
+                    parsed = parse(value)
+                except ValueError as exc:
+                    raise ConfigError(
+                        f"invalid setting {name} ({ENV_PREFIX}{name.upper()}): {exc}"
+                    ) from None
+            object.__setattr__(self, name, parsed)
 
-    @field_validator("public_url")
     @classmethod
-    def _https_origin(cls, value: str | None) -> str | None:
-        """Every issuer, endpoint and the authority Graph trusts derive from the public origin,
-        and MSAL and azure-identity refuse a plain http authority: it is https, always. Plain
-        HTTP is served only behind a TLS-terminating proxy whose origin this is (`serve --http`).
-        """
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme != "https" or not parts.hostname:
-            raise ValueError(
-                f"the public URL must be an https:// origin, not {value!r} (clients refuse "
-                "plain http; behind a TLS-terminating proxy give its https:// origin and --http)"
-            )
-        return "https" + value[len("https") :]  # the scheme in lower case, as issuers spell it
+    def names(cls) -> tuple[str, ...]:
+        """Every setting's name (`TENANTLAB_{NAME}` in the environment)."""
+        return tuple(f.name for f in fields(cls))
 
-    @field_validator("tls_names", mode="before")
-    @classmethod
-    def _split_names(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def values(self) -> dict[str, Any]:
+        """Every setting, secrets included: to hand this node's settings to its own workers."""
+        return {name: getattr(self, name) for name in self.names()}
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -49,7 +49,7 @@ def agree_on_public_origin(settings: PlatformSettings, database: Database) -> Pl
         recorded = read_setting(database, PUBLIC_ORIGIN_SETTING)
         if recorded is None or recorded.value is None:
             return settings
-        return settings.model_copy(update={"public_url": recorded.value})
+        return replace(settings, public_url=recorded.value)
     stored = claim_setting(database, PUBLIC_ORIGIN_SETTING, value=settings.origin).value
     if stored is not None and stored.lower() != settings.origin.lower():
         raise ConfigError(

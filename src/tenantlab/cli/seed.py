@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING
@@ -80,7 +81,7 @@ def _platform_to_check(ctx: click.Context) -> Iterator[Platform]:
         from tenantlab.platform import Platform
 
         with TemporaryDirectory(prefix="tenantlab-check-") as scratch:
-            empty = settings.model_copy(update={"home": Path(scratch), "database_url": "sqlite://"})
+            empty = replace(settings, home=Path(scratch), database_url="sqlite://")
             platform = Platform.open(empty)
             try:
                 yield platform

@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -103,9 +103,7 @@ def resolve_command(command: Sequence[str]) -> list[str]:
 
 def microsoft_settings(settings: PlatformSettings) -> PlatformSettings:
     """The settings of tenantlab as login.microsoftonline.com, on 443."""
-    return settings.model_copy(
-        update={"public_url": MICROSOFT_LOGIN_ORIGIN, "port": HTTPS_PORT, "host": "127.0.0.1"}
-    )
+    return replace(settings, public_url=MICROSOFT_LOGIN_ORIGIN, port=HTTPS_PORT, host="127.0.0.1")
 
 
 def trust_environment(tls: TlsFiles, stores: TrustStores, base: dict[str, str]) -> dict[str, str]:

@@ -29,7 +29,7 @@ def load_key_encryption_key(settings: PlatformSettings, database: Database) -> K
     path = settings.key_encryption_key_path
     recorded = read_setting(database, KEK_ID_SETTING)
     if configured is not None:
-        kek = KeyEncryptionKey.parse(configured.get_secret_value(), where=ENV_NAME)
+        kek = KeyEncryptionKey.parse(configured, where=ENV_NAME)
         source = ENV_NAME
     elif settings.shared_database:
         raise ConfigError(

@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -77,7 +77,7 @@ def run(settings: PlatformSettings, options: QuickstartOptions, stream: TextIO) 
             stack.callback(cloud_sock.close)
             todo_sock = bind(settings.host, options.todo_port, "--todo-port")
             stack.callback(todo_sock.close)
-            settings = settings.model_copy(update={"port": bound_port(cloud_sock)})
+            settings = replace(settings, port=bound_port(cloud_sock))
             todo_origin = f"https://localhost:{bound_port(todo_sock)}"
             command = "quickstart" if options.run_daemon else "up"
             console.line(f"tenantlab {command}: data folder {_display(settings.home)}")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
-from pydantic import SecretStr
 
 from pgcluster import TEST_KEY_ENCRYPTION_KEY
 from tenantlab.clock import FixedClock
@@ -21,8 +21,8 @@ def platform(
 ) -> Iterator[Platform]:
     if request.param == "postgres":
         url = request.getfixturevalue("postgres_url")
-        settings = settings.model_copy(
-            update={"database_url": url, "key_encryption_key": SecretStr(TEST_KEY_ENCRYPTION_KEY)}
+        settings = dataclasses.replace(
+            settings, database_url=url, key_encryption_key=TEST_KEY_ENCRYPTION_KEY
         )
     p = Platform.open(settings, clock)
     yield p

@@ -3,6 +3,7 @@ Python API does."""
 
 from __future__ import annotations
 
+import dataclasses
 import stat
 
 import pytest
@@ -130,7 +131,7 @@ def test_a_cloud_served_by_several_workers_refuses_to_act(
 ) -> None:
     """Each worker would hold its own faults and clock: a request reaching any one of them
     cannot promise anything, so the routes say so instead."""
-    platform.settings = settings.model_copy(update={"workers": 2})
+    platform.settings = dataclasses.replace(settings, workers=2)
     client = Client(create_cloud_app(platform, portal=False))
     token = read_admin_token(settings.home)
     answer = client.request(
