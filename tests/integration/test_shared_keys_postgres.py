@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tenantlab.clock import FixedClock
 from tenantlab.config import PlatformSettings
@@ -51,6 +51,15 @@ def test_nodes_with_their_own_folders_sign_with_the_shared_key(nodes: list[Platf
     assert next(k.public.kid for k in a.keys.published(tenant.id)) == rotated.kid
     for node in nodes:
         assert not (node.settings.home / "signing-keys").exists()
+
+
+def test_the_one_active_key_index_is_partial_on_postgres(nodes: list[Platform]) -> None:
+    """The declared schema leaves PostgreSQL's predicate to migration 0011: it is there."""
+    query = text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ux_signing_keys_one_active'")
+    with nodes[0].database.engine.connect() as connection:
+        definition = connection.execute(query).scalar_one()
+    assert definition.startswith("CREATE UNIQUE INDEX")
+    assert definition.endswith("(tenant_id) WHERE (retired_at IS NULL)")
 
 
 def test_two_nodes_meeting_a_keyless_tenant_make_one_key(postgres_url: str) -> None:

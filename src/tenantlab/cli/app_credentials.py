@@ -12,9 +12,6 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tenantlab.cli._common import (
     CommandGroup,
@@ -32,14 +29,8 @@ from tenantlab.config import write_private_file
 from tenantlab.errors import ConfigError
 from tenantlab.graph.shapes import federated_credential_json, key_credential_json
 from tenantlab.ids import FEDERATION_AUDIENCE, b64url
-from tenantlab.keys.client_certificates import private_key_pem, self_signed_certificate
 
 DEFAULT_CERT_DAYS = 365
-
-
-def key_file_pem(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bytes:
-    """The private key + certificate file that CertificateCredential and MSAL read."""
-    return private_key_pem(key) + cert.public_bytes(serialization.Encoding.PEM)
 
 
 @click.group(cls=CommandGroup)
@@ -98,6 +89,13 @@ def add(
         key_path = out or Path(f"{found.app_id}.pem")
         if key_path.exists():
             raise ConfigError(f"{key_path} exists already; choose another --out or remove it")
+        # cryptography loads here, when a key is made, not whenever an `app` command starts.
+        from tenantlab.keys.client_certificates import (
+            certificate_pem,
+            key_file_pem,
+            self_signed_certificate,
+        )
+
         key, certificate = self_signed_certificate(
             found.display_name[:64] or "tenantlab",
             start=dt.datetime.now(dt.UTC),
@@ -105,7 +103,7 @@ def add(
             end_entity=True,  # a client certificate: CA:FALSE
         )
         write_private_file(key_path, key_file_pem(key, certificate))
-        data = certificate.public_bytes(serialization.Encoding.PEM)
+        data = certificate_pem(certificate)
     try:
         credential = platform.directory.add_certificate(
             tenant=t.id, app=found.id, certificate_pem_or_der=data, display_name=display_name

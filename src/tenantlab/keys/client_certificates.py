@@ -42,6 +42,15 @@ def self_signed_certificate(
     return key, builder.sign(key, hashes.SHA256())
 
 
+def certificate_pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def key_file_pem(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bytes:
+    """The private key + certificate file that CertificateCredential and MSAL read."""
+    return private_key_pem(key) + certificate_pem(cert)
+
+
 def private_key_pem(key: rsa.RSAPrivateKey) -> bytes:
     """The private key as unencrypted PKCS#8 PEM (what MSAL and azure-identity read)."""
     return key.private_bytes(
