@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import ssl
 import time
@@ -18,6 +19,9 @@ from loadbalancer import free_port
 from nodes import Node, node_env, start_node, tenantlab
 
 from pgcluster import TEST_KEY_ENCRYPTION_KEY
+from tenantlab.config import PlatformSettings
+from tenantlab.portal.admin import LocalAdministrator
+from tenantlab.storage import open_database
 
 pytestmark = pytest.mark.integration
 
@@ -100,7 +104,19 @@ def test_workers_share_one_port_and_replace_a_killed_one(
         code = node.stop()
     assert code == 0, node.stderr[-5:]
     assert node.stdout[-1].strip() == "stopped"
-    assert "Traceback" not in "".join(node.stderr)
+    stderr = "".join(node.stderr)
+    assert "Traceback" not in stderr
+    # The first-run password is made once, by the command, not by each worker (they raced).
+    assert stderr.count("created the local administrator") == 1, stderr[-2000:]
+    shown = re.search(r"password:\s+(\S+)", stderr)
+    assert shown is not None
+    url = database_env.get("TENANTLAB_DATABASE_URL")
+    settings = PlatformSettings(home=node.home, **({"database_url": url} if url else {}))
+    database = open_database(settings.resolved_database_url, migrate=False)
+    try:
+        assert LocalAdministrator(node.home, database=database).verify("admin", shown.group(1))
+    finally:
+        database.dispose()
 
 
 def test_a_node_that_made_its_database_serves_after_another_process_writes(

@@ -129,7 +129,13 @@ def serve(
         # Opened now, so a database whose secret digests need a pepper it lacks stops the start
         # with its one line, not the first token request with a 500.
         _ = platform.directory.secret_digests.pepper
-        app = create_cloud_app(platform) if settings.workers == 1 else None
+        if settings.workers == 1:
+            app = create_cloud_app(platform)
+        else:  # the workers build their own apps; the first-run password is shown here, once
+            from tenantlab.portal.app import ensure_administrator
+
+            ensure_administrator(platform)
+            app = None
     except BaseException:
         sock.close()
         if identity_sock is not None:

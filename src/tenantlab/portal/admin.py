@@ -108,9 +108,15 @@ class LocalAdministrator:
                 "with `tenantlab portal password`"
             ) from None
 
-    def _write(self, username: str, password_hash: str, generation: int) -> None:
+    @staticmethod
+    def _record(username: str, password_hash: str, generation: int) -> str:
         record = {"username": username, "password_hash": password_hash, "generation": generation}
-        replace_setting(self._db, ADMIN_SETTING, value=json.dumps(record))
+        return json.dumps(record)
+
+    def _write(self, username: str, password_hash: str, generation: int) -> None:
+        replace_setting(
+            self._db, ADMIN_SETTING, value=self._record(username, password_hash, generation)
+        )
 
     def set_password(self, password: str, username: str = DEFAULT_USERNAME) -> None:
         """Set (or reset) the password; it must pass Entra's own password rules."""
@@ -142,8 +148,12 @@ class LocalAdministrator:
         if self.exists():
             return None
         generated = generate_password()
-        self.set_password(generated)
-        return generated
+        record = self._record(DEFAULT_USERNAME, self._hasher.hash(generated), 1)
+        # First writer wins: workers and nodes starting together on one database each get here,
+        # and only the process whose account was stored may show its password (the others'
+        # would not sign in).
+        stored = claim_setting(self._db, ADMIN_SETTING, value=record)
+        return generated if stored.value == record else None
 
     def verify(self, username: str, password: str) -> bool:
         record = self._read()

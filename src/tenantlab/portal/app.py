@@ -144,6 +144,27 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def ensure_administrator(
+    platform: Platform,
+    settings: PortalSettings | None = None,
+    *,
+    announce: Callable[[str, str], None] = _announce_to_terminal,
+    administrator: LocalAdministrator | None = None,
+) -> LocalAdministrator:
+    """Create the local administrator on first run (or apply TENANTLAB_PORTAL_PASSWORD).
+
+    `serve --workers N` calls this before it starts the workers, so a generated password is
+    shown once, by the command itself; each worker's `create_app` then finds the account.
+    """
+    settings = settings or PortalSettings()
+    admin = administrator or LocalAdministrator(platform.settings.home, database=platform.database)
+    initial = settings.password.get_secret_value() if settings.password else None
+    generated = admin.ensure(initial)
+    if generated is not None:
+        announce(DEFAULT_USERNAME, generated)
+    return admin
+
+
 def create_app(
     platform: Platform,
     *,
@@ -153,11 +174,7 @@ def create_app(
 ) -> Starlette:
     """The admin center for `platform`; `announce` receives a generated first-run password."""
     settings = settings or PortalSettings()
-    admin = administrator or LocalAdministrator(platform.settings.home, database=platform.database)
-    initial = settings.password.get_secret_value() if settings.password else None
-    generated = admin.ensure(initial)
-    if generated is not None:
-        announce(DEFAULT_USERNAME, generated)
+    admin = ensure_administrator(platform, settings, announce=announce, administrator=administrator)
     app = Starlette(
         routes=[Mount(urls.PREFIX, routes=portal_routes())],
         middleware=[

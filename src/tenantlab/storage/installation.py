@@ -49,10 +49,17 @@ def claim_setting(
 def replace_setting(
     database: Database, name: str, *, value: str | None = None, sealed: bytes | None = None
 ) -> None:
-    """Overwrite `name` (a changed administrator password, a new session key)."""
-    with database.session() as session:
-        row = session.get(InstallationSetting, name)
-        if row is None:
-            session.add(InstallationSetting(name=name, value=value, sealed=sealed))
-        else:
+    """Overwrite `name` (a changed administrator password, a new session key); last writer wins."""
+    try:
+        with database.session() as session:
+            row = session.get(InstallationSetting, name)
+            if row is None:
+                session.add(InstallationSetting(name=name, value=value, sealed=sealed))
+            else:
+                row.value, row.sealed = value, sealed
+    except IntegrityError:  # another node's INSERT came first: the row exists now, overwrite it
+        with database.session() as session:
+            row = session.get(InstallationSetting, name)
+            if row is None:  # pragma: no cover - a setting's row is never deleted
+                raise
             row.value, row.sealed = value, sealed

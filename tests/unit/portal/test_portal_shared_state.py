@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from portal_client import FAST_HASHER, PASSWORD, PortalClient
 from pydantic import SecretStr
+from sqlalchemy.orm import Session
 
 from pgcluster import TEST_KEY_ENCRYPTION_KEY
 from tenantlab.clock import FixedClock
@@ -19,6 +23,7 @@ from tenantlab.portal.admin import (
     PortalSettings,
 )
 from tenantlab.portal.app import create_app
+from tenantlab.storage.installation import claim_setting, read_setting, replace_setting
 
 
 def _node(home: Path, database_url: str, clock: FixedClock) -> Platform:
@@ -79,3 +84,52 @@ def test_an_old_data_folders_admin_and_session_key_move_into_the_database(
     finally:
         portal.close()
         platform.close()
+
+
+def test_processes_starting_together_create_one_administrator_and_show_only_its_password(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers (or nodes) on one fresh database each find no account and generate a password;
+    only the one whose account was stored may show it. The other used to store its own over it
+    (or fail its start on the primary key), so a shown password could not sign in."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    node_a, node_b = _node(tmp_path / "a", url, clock), _node(tmp_path / "b", url, clock)
+    try:
+        first = LocalAdministrator(node_a.settings.home, FAST_HASHER, database=node_a.database)
+        late = LocalAdministrator(node_b.settings.home, FAST_HASHER, database=node_b.database)
+        shown = first.ensure()
+        assert shown is not None
+        monkeypatch.setattr(late, "exists", lambda: False)  # it looked before `first` stored
+        assert late.ensure() is None
+        assert late.verify("admin", shown)
+        assert late.generation() == 1
+    finally:
+        node_a.close()
+        node_b.close()
+
+
+def test_a_setting_replaced_while_another_node_inserts_it_is_overwritten(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    node_a, node_b = _node(tmp_path / "a", url, clock), _node(tmp_path / "b", url, clock)
+    opened = node_a.database.session
+    raced: list[str] = []
+
+    @contextlib.contextmanager
+    def session_with_a_rival() -> Iterator[Session]:
+        with opened() as session:
+            yield session
+            if not raced:  # node b inserts between node a's read and its commit
+                raced.append(claim_setting(node_b.database, "race", value="b").value or "")
+
+    monkeypatch.setattr(node_a.database, "session", session_with_a_rival)
+    try:
+        replace_setting(node_a.database, "race", value="a")
+        assert raced == ["b"]
+        found = read_setting(node_b.database, "race")
+        assert found is not None
+        assert found.value == "a"
+    finally:
+        node_a.close()
+        node_b.close()
